@@ -1,0 +1,92 @@
+"""MkDocs hooks (see ``hooks:`` in mkdocs.yml): run the snippets, embed their results, render maths.
+
+The pipeline: snippets/**.py --(runner, cached)--> figures, output, values --(embed)--> pages.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File
+
+from kernelsite import embed, mathml, notebook, runner
+
+log = logging.getLogger("mkdocs.hooks.kernelsite")
+TIMEOUT = float(os.environ.get("KERNELSITE_TIMEOUT", "60"))
+state: dict = {}
+
+
+def on_config(config):
+    root = Path(config.config_file_path).parent
+    lock = root / "requirements.lock"
+    state.update(
+        root=root,
+        snippets=root / "snippets",
+        cache=root / ".cache" / "snippets",
+        salt=lock.read_bytes() if lock.is_file() else b"",
+    )
+    return config
+
+
+def on_files(files, config):
+    snippets = runner.discover(state["snippets"], state["salt"])
+    known = {s.id for s in snippets}
+    embedded: dict[str, list[str]] = {}
+    for page in files.documentation_pages():
+        if not page.src_uri.endswith(".md"):
+            continue
+        for snippet_id, line in embed.references(Path(page.abs_src_path).read_text("utf-8")):
+            if snippet_id not in known:
+                raise PluginError(f"docs/{page.src_uri}:{line}: no snippet snippets/{snippet_id}")
+            embedded.setdefault(snippet_id, []).append(f"docs/{page.src_uri}:{line}")
+    try:
+        results = runner.run_all(snippets, state["cache"], timeout=TIMEOUT, log=log.info)
+    except runner.SnippetError as error:
+        report = []
+        for failure in error.failures:
+            where = ", ".join(embedded.get(failure.snippet.id, [])) or "no page"
+            report.append(f"{failure} (embedded in {where})\n{failure.traceback}")
+        raise PluginError("snippet failed:\n" + "\n".join(report)) from None
+    runner.evict(state["cache"], {r.snippet.key for r in results.values()})
+    imported = {p for s in snippets for p in runner.local_imports(s.path)}
+    for result in results.values():
+        for warning in result.warnings:
+            log.warning(f"snippets/{result.snippet.id}: {warning}")
+        if result.snippet.id not in embedded and result.snippet.path not in imported:
+            log.warning(f"snippets/{result.snippet.id} is not embedded in any page")
+        stem = Path(result.snippet.id).stem
+        names = [*result.figures, f"{stem}.py", f"{stem}.ipynb", *(f"files/{f}" for f in result.files)]
+        for name in names:
+            uri = embed.site_path(result.snippet.id, name)
+            files.append(File.generated(config, uri, abs_src_path=str(result.folder / name)))
+    state["results"] = results
+    return files
+
+
+def on_page_markdown(markdown, page, config, files):
+    if not page.file.src_uri.endswith(".md"):
+        return markdown
+    try:
+        return embed.render(markdown, page.file.src_uri, state["results"])
+    except embed.EmbedError as error:
+        raise PluginError(f"docs/{error}") from None
+
+
+def on_page_content(html, page, config, files):
+    try:
+        return mathml.render(html)
+    except mathml.MathError as error:
+        raise PluginError(f"docs/{page.file.src_uri}: {error}") from None
+
+
+def on_post_page(output, page, config):
+    if page.file.src_uri.endswith(".md"):
+        return output
+    try:
+        return notebook.clean(output, page.url, Path(config.site_dir))
+    except mathml.MathError as error:
+        raise PluginError(f"docs/{page.file.src_uri}: {error}") from None

@@ -1,0 +1,28 @@
+"""Shared test helpers: where things are, and importing a snippet's helper module by path."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SNIPPETS = ROOT / "snippets"
+
+
+def snippet_module(snippet_id: str):
+    """Import ``snippets/<snippet_id>`` as a module (its folder first on sys.path, like a script).
+
+    Use it for helper modules whose functions a test calls; a snippet that does its work at
+    import time runs completely.
+    """
+    path = SNIPPETS / snippet_id
+    sys.path.insert(0, str(path.parent))
+    try:
+        name = f"snippet_{snippet_id.removesuffix('.py').replace('/', '_')}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+    finally:
+        sys.path.remove(str(path.parent))
