@@ -33,7 +33,9 @@ RASTER_PIXELS = 20_000
 
 def simple_value(value):
     """Return a JSON-able copy of a 'simple' value (number, string, short list/dict), else None."""
-    if isinstance(value, bool | int | str) and not (isinstance(value, str) and len(value) > MAX_STR):
+    if isinstance(value, bool | int | str) and not (
+        isinstance(value, str) and len(value) > MAX_STR
+    ):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
@@ -42,7 +44,11 @@ def simple_value(value):
     if isinstance(value, list | tuple) and len(value) <= MAX_ITEMS:
         items = [simple_value(v) for v in value]
         return items if all(i is not None for i in items) else None
-    if isinstance(value, dict) and len(value) <= MAX_ITEMS and all(isinstance(k, str) for k in value):
+    if (
+        isinstance(value, dict)
+        and len(value) <= MAX_ITEMS
+        and all(isinstance(k, str) for k in value)
+    ):
         items = {k: simple_value(v) for k, v in value.items()}
         return items if all(i is not None for i in items.values()) else None
     return None
@@ -77,8 +83,13 @@ def save_figures(out_dir: Path) -> list[str]:
         fig = plt.figure(number)
         if is_raster(fig):
             name = f"fig{index}.png"
-            fig.savefig(out_dir / name, dpi=100, facecolor="white", metadata={"Software": None},
-                        pil_kwargs={"optimize": True})
+            fig.savefig(
+                out_dir / name,
+                dpi=100,
+                facecolor="white",
+                metadata={"Software": None},
+                pil_kwargs={"optimize": True},
+            )
         else:
             name = f"fig{index}.svg"
             fig.savefig(out_dir / name, facecolor="white", metadata={"Date": None, "Creator": None})
@@ -88,7 +99,7 @@ def save_figures(out_dir: Path) -> list[str]:
 
 
 def run(snippet: Path, out_dir: Path, threads: int) -> None:
-    """Child entry point: run ``snippet``; write ``result.json`` or ``error.json`` into ``out_dir``."""
+    """Run ``snippet``; write ``result.json`` (or ``error.json``) into ``out_dir``."""
     import torch
 
     torch.set_num_threads(threads)
@@ -114,18 +125,24 @@ def run(snippet: Path, out_dir: Path, threads: int) -> None:
         line = next((f.lineno for f in reversed(frames) if Path(f.filename) == snippet), None)
         if isinstance(error, SyntaxError) and Path(error.filename or "") == snippet:
             line = error.lineno
-        (out_dir / "error.json").write_text(json.dumps({
-            "line": line,
-            "error": "".join(traceback.format_exception_only(error)).strip(),
-            "traceback": "".join(traceback.format_exception(type(error), error, tb)),
-            "stdout": stdout.getvalue(),
-        }))
+        (out_dir / "error.json").write_text(
+            json.dumps(
+                {
+                    "line": line,
+                    "error": "".join(traceback.format_exception_only(error)).strip(),
+                    "traceback": "".join(traceback.format_exception(type(error), error, tb)),
+                    "stdout": stdout.getvalue(),
+                }
+            )
+        )
         raise SystemExit(1) from None
     seconds = time.perf_counter() - start
     result = {
         "seconds": round(seconds, 2),
         "stdout": stdout.getvalue(),
-        "warnings": [f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}" for w in caught],
+        "warnings": [
+            f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}" for w in caught
+        ],
         "values": simple_values(namespace),
         "figures": save_figures(out_dir),
     }

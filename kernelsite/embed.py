@@ -26,7 +26,9 @@ VALUE = re.compile(
     r"\{\{\s*value\s+(?P<id>\S+)\s+(?P<name>[A-Za-z_]\w*(?:\.\w+|\[\d+\])*)"
     r"(?:\s+(?P<spec>[^\s}]+))?\s*\}\}"
 )
-LINK = re.compile(r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\(snippet:(?P<id>[^)#\s]+)(?:#(?P<part>[^)\s]+))?\)")
+LINK = re.compile(
+    r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\(snippet:(?P<id>[^)#\s]+)(?:#(?P<part>[^)\s]+))?\)"
+)
 CODE = re.compile(
     r"^(?P<i>[ \t]*)(?P<fence>`{3,}|~{3,}).*?^(?P=i)(?P=fence)[ \t]*$"  # fenced block
     r"|(?P<ticks>`+)(?!`).+?(?<!`)(?P=ticks)(?!`)",  # inline code
@@ -45,15 +47,21 @@ class EmbedError(Exception):
         return f"{self.page}:{self.line}: {self.message}"
 
 
-def references(markdown: str) -> list[tuple[str, int]]:
-    """(snippet id, line) of every directive in a page, outside code."""
-    found = []
+def directives(markdown: str) -> list[tuple[str, re.Match]]:
+    """(kind, match) of every directive of a page outside code, in page order."""
     protected = [m.span() for m in CODE.finditer(markdown)]
-    for pattern in (BLOCK, VALUE, LINK):
-        for match in pattern.finditer(markdown):
-            if not any(a <= match.start() < b for a, b in protected):
-                found.append((match["id"], markdown.count("\n", 0, match.start()) + 1))
-    return found
+    found = [
+        (kind, match)
+        for kind, pattern in (("block", BLOCK), ("value", VALUE), ("link", LINK))
+        for match in pattern.finditer(markdown)
+        if not any(a <= match.start() < b for a, b in protected)
+    ]
+    return sorted(found, key=lambda item: item[1].start())
+
+
+def references(markdown: str) -> list[tuple[str, int]]:
+    """(snippet id, line) of every directive in a page."""
+    return [(m["id"], markdown.count("\n", 0, m.start()) + 1) for _, m in directives(markdown)]
 
 
 def site_path(snippet_id: str, name: str) -> str:
@@ -67,7 +75,7 @@ def lookup(result: Result, name: str):
         known = ", ".join(sorted(result.values)) or "none"
         raise KeyError(f"{result.snippet.id} has no value {head!r} (values: {known})")
     value = result.values[head]
-    for key, index in FIELD.findall(name[len(head):]):
+    for key, index in FIELD.findall(name[len(head) :]):
         value = value[key] if key else value[int(index)]
     return value
 
@@ -97,7 +105,6 @@ def code_block(result: Result, page_dir: str, indent: str) -> str:
 def render(markdown: str, page: str, results: dict[str, Result]) -> str:
     """Replace every directive of ``page`` (its path below docs/) using the snippets' results."""
     page_dir = posixpath.dirname(page) or "."
-    protected = [m.span() for m in CODE.finditer(markdown)]
 
     def error(match: re.Match, message: str) -> EmbedError:
         return EmbedError(page, markdown.count("\n", 0, match.start()) + 1, message)
@@ -125,7 +132,9 @@ def render(markdown: str, page: str, results: dict[str, Result]) -> str:
         elif part.isdigit():
             if not 1 <= int(part) <= len(result.figures):
                 count = len(result.figures)
-                raise error(match, f"{result.snippet.id} has {count} figure(s), not a figure {part}")
+                raise error(
+                    match, f"{result.snippet.id} has {count} figure(s), not a figure {part}"
+                )
             name = result.figures[int(part) - 1]
         elif part in result.files:
             name = f"files/{part}"
@@ -137,17 +146,9 @@ def render(markdown: str, page: str, results: dict[str, Result]) -> str:
         url = posixpath.relpath(site_path(result.snippet.id, name), page_dir)
         return f"{match['bang']}[{match['text']}]({url})"
 
-    matches = sorted(
-        (
-            (match.start(), match, replace)
-            for pattern, replace in ((BLOCK, block), (VALUE, value), (LINK, link))
-            for match in pattern.finditer(markdown)
-            if not any(a <= match.start() < b for a, b in protected)
-        ),
-        key=lambda item: item[0],
-    )
+    replace = {"block": block, "value": value, "link": link}
     out, end = [], 0
-    for start, match, replace in matches:
-        out += [markdown[end:start], replace(match)]
+    for kind, match in directives(markdown):
+        out += [markdown[end : match.start()], replace[kind](match)]
         end = match.end()
     return "".join(out) + markdown[end:]

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -59,7 +58,12 @@ def on_files(files, config):
         if result.snippet.id not in embedded and result.snippet.path not in imported:
             log.warning(f"snippets/{result.snippet.id} is not embedded in any page")
         stem = Path(result.snippet.id).stem
-        names = [*result.figures, f"{stem}.py", f"{stem}.ipynb", *(f"files/{f}" for f in result.files)]
+        names = [
+            *result.figures,
+            f"{stem}.py",
+            f"{stem}.ipynb",
+            *(f"files/{f}" for f in result.files),
+        ]
         for name in names:
             uri = embed.site_path(result.snippet.id, name)
             files.append(File.generated(config, uri, abs_src_path=str(result.folder / name)))

@@ -15,14 +15,19 @@ from pathlib import Path
 
 from kernelsite.mathml import to_mathml
 
-STYLE = re.compile(r'<style type="text/css">\n(?:@charset "UTF-8";)?.*?</style>|<style>\s*\.jp-Mermaid.*?</style>', re.DOTALL)
+STYLE = re.compile(
+    r'<style type="text/css">\n(?:@charset "UTF-8";)?.*?</style>|<style>\s*\.jp-Mermaid.*?</style>',
+    re.DOTALL,
+)
 EXTERNAL = re.compile(
     r'<script src="">\s*</script>'
     r"|<!-- MathJax configuration -->\s*<script type=\"text/x-mathjax-config\">.*?</script>"
     r'|<script type="module">(?:(?!</script>).)*?cdnjs.*?</script>',
     re.DOTALL,
 )
-MARKDOWN_CELL = re.compile(r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^>]*>)(.*?)(</div>)', re.DOTALL)
+MARKDOWN_CELL = re.compile(
+    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^>]*>)(.*?)(</div>)', re.DOTALL
+)
 CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.DOTALL)
 DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
 INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<!\\)\$")

@@ -56,7 +56,7 @@ class Failure:
     traceback: str = ""
 
     def __str__(self) -> str:
-        where = f"{self.snippet.path}:{self.line}" if self.line else str(self.snippet.path)
+        where = f"snippets/{self.snippet.id}" + (f":{self.line}" if self.line else "")
         return f"{where}: {self.error}"
 
 

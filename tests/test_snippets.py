@@ -20,7 +20,11 @@ def test_snippet_runs_standalone_from_an_empty_directory(snippet_id, tmp_path):
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(SNIPPETS / snippet_id)],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     seconds = time.perf_counter() - start
     assert proc.returncode == 0, f"snippets/{snippet_id} failed:\n{proc.stderr[-4000:]}"

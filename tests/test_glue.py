@@ -1,0 +1,266 @@
+"""The build glue on miniature sites: capture, caching, embedding, and loud failures."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from mkdocs.commands.build import build
+from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
+
+from conftest import ROOT
+from kernelsite import embed, mathml, notebook, runner
+
+FIGURE_SNIPPET = '''
+"""Two figures, a printed line, values, and a written file."""
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+
+rng = np.random.default_rng(0)
+mean_value = float(rng.normal(size=1000).mean())
+sizes = [1, 2, 3]
+table = "| a | b |\\n|---|---|\\n| 1 | 2 |"
+print("mean", round(mean_value, 3))
+fig, ax = plt.subplots()
+ax.plot(rng.normal(size=50))
+fig, ax = plt.subplots()
+ax.imshow(rng.random((200, 200)))
+with open("data.txt", "w") as f:
+    f.write("42")
+plt.show()
+'''
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def make_site(root: Path, page: str, snippets: dict[str, str]) -> Path:
+    write(
+        root / "mkdocs.yml",
+        f"""
+        site_name: mini
+        hooks: [{ROOT / "kernelsite" / "hooks.py"}]
+        markdown_extensions: [attr_list, pymdownx.superfences, pymdownx.blocks.caption,
+                              pymdownx.arithmatex: {{generic: true}}]
+        """,
+    )
+    write(root / "docs" / "index.md", page)
+    for name, source in snippets.items():
+        write(root / "snippets" / name, source)
+    return root
+
+
+def build_site(root: Path) -> Path:
+    config = load_config(str(root / "mkdocs.yml"), strict=True)
+    build(config)
+    return root / "site"
+
+
+def build_error(root: Path, caplog) -> str:
+    """Build a site that must fail; return what the build reported."""
+    with pytest.raises(Abort):
+        build_site(root)
+    return caplog.text
+
+
+def run(root: Path, **kwargs) -> dict[str, runner.Result]:
+    snippets = runner.discover(root / "snippets")
+    return runner.run_all(snippets, root / "cache", log=lambda line: None, **kwargs)
+
+
+def test_page_embeds_code_output_figures_values_and_downloads(tmp_path):
+    page = """
+        # Mini
+        The mean is {{ value demo/figs.py mean_value .3f }}
+        and the sizes {{ value demo/figs.py sizes[2] }}.
+
+        {{ snippet demo/figs.py }}
+
+        ![Random walk](snippet:demo/figs.py#1)
+
+        {{ value demo/figs.py table }}
+
+        Literal `{{ value demo/nope.py x }}` stays code.
+        """
+    site = build_site(make_site(tmp_path, page, {"demo/figs.py": FIGURE_SNIPPET}))
+    html = (site / "index.html").read_text()
+    results = run(tmp_path)
+    mean = results["demo/figs.py"].values["mean_value"]
+    assert f"The mean is {mean:.3f}\nand the sizes 3." in html
+    assert "Two figures, a printed line, values, and a written file." in html  # the code
+    assert "mean " + str(round(mean, 3)) in html  # the printed output
+    assert 'alt="Random walk" src="snippets/demo/figs/fig1.svg"' in html
+    assert "<table>" in html
+    assert "{{ value demo/nope.py x }}" in html
+    out = site / "snippets" / "demo" / "figs"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fig1.svg",
+        "fig2.png",
+        "figs.ipynb",
+        "figs.py",
+        "files",
+    ]
+    assert (out / "files" / "data.txt").read_text() == "42"
+    notebook_cells = json.loads((out / "figs.ipynb").read_text())["cells"]
+    assert any("imshow" in "".join(cell["source"]) for cell in notebook_cells)
+
+
+def test_second_run_is_cached_and_an_edit_reruns_only_that_snippet(tmp_path):
+    write(tmp_path / "snippets/a/one.py", "x = 1\n")
+    write(tmp_path / "snippets/a/two.py", "from helper import y\nx = y\n")
+    write(tmp_path / "snippets/a/helper.py", "y = 2\n")
+    first = run(tmp_path)
+    assert not any(r.cached for r in first.values())
+    second = run(tmp_path)
+    assert all(r.cached for r in second.values())
+    write(tmp_path / "snippets/a/one.py", "x = 10\n")
+    third = run(tmp_path)
+    assert not third["a/one.py"].cached and third["a/one.py"].values["x"] == 10
+    assert third["a/two.py"].cached
+    write(tmp_path / "snippets/a/helper.py", "y = 3\n")  # an imported helper is part of the key
+    fourth = run(tmp_path)
+    assert not fourth["a/two.py"].cached and fourth["a/two.py"].values["x"] == 3
+
+
+def test_failing_snippet_names_file_line_and_page(tmp_path, caplog):
+    bad = "import math\n\nvalue = math.sqrt(-1)\n"
+    make_site(tmp_path, "# Page\n\n{{ snippet demo/bad.py }}\n", {"demo/bad.py": bad})
+    message = build_error(tmp_path, caplog)
+    assert "snippets/demo/bad.py:3: ValueError: math domain error" in message
+    assert "embedded in docs/index.md:3" in message
+    assert not any(p.name != "tmp" for p in (tmp_path / ".cache" / "snippets").iterdir())
+
+
+@pytest.mark.parametrize(
+    ("page", "expected"),
+    [
+        (
+            "# P\n\n{{ snippet demo/missing.py }}\n",
+            "docs/index.md:3: no snippet snippets/demo/missing.py",
+        ),
+        (
+            "# P\n\nSee {{ value demo/figs.py nope }}.\n",
+            "docs/index.md:3: demo/figs.py has no value 'nope'",
+        ),
+        (
+            "# P\n\n![Fig](snippet:demo/figs.py#7)\n",
+            "docs/index.md:3: demo/figs.py has 2 figure(s), not a figure 7",
+        ),
+        (
+            "# P\n\n![ ](snippet:demo/figs.py#1)\n",
+            "docs/index.md:3: image of demo/figs.py#1 has no alt text",
+        ),
+        (
+            "# P\n\n[x](snippet:demo/figs.py#gone.csv)\n",
+            "docs/index.md:3: demo/figs.py wrote no file 'gone.csv'",
+        ),
+        ("# P\n\n$\\frac{1}{$\n", "docs/index.md: cannot convert LaTeX"),
+    ],
+)
+def test_bad_page_fails_naming_page_and_line(tmp_path, caplog, page, expected):
+    make_site(tmp_path, page, {"demo/figs.py": FIGURE_SNIPPET})
+    assert expected in build_error(tmp_path, caplog)
+
+
+def test_snippet_over_the_time_limit_is_killed_and_named(tmp_path):
+    write(tmp_path / "snippets/slow/sleepy.py", "import time\ntime.sleep(30)\n")
+    start = time.monotonic()
+    with pytest.raises(runner.SnippetError) as caught:
+        run(tmp_path, timeout=1.0)
+    assert time.monotonic() - start < 15
+    assert "sleepy.py: took more than 1 s (killed)" in str(caught.value)
+
+
+def test_killed_build_leaves_no_cache_entry_a_later_build_would_trust(tmp_path):
+    write(tmp_path / "snippets/slow/sleepy.py", "import time\ntime.sleep(30)\nx = 1\n")
+    snippets, cache = str(tmp_path / "snippets"), str(tmp_path / "cache")
+    code = (
+        "from pathlib import Path; from kernelsite import runner;"
+        f"runner.run_all(runner.discover(Path({snippets!r})), Path({cache!r}))"
+    )
+    build_process = subprocess.Popen([sys.executable, "-c", code], start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not list((tmp_path / "cache" / "tmp").glob("*/cwd")) and time.monotonic() < deadline:
+        time.sleep(0.1)  # wait until the snippet is running
+    os.killpg(build_process.pid, signal.SIGKILL)
+    build_process.wait()
+    entries = [p for p in (tmp_path / "cache").iterdir() if p.name != "tmp"]
+    assert entries == []
+    write(tmp_path / "snippets/slow/sleepy.py", "x = 1\n")
+    assert not run(tmp_path)["slow/sleepy.py"].cached
+
+
+def test_figures_are_byte_identical_across_runs(tmp_path):
+    write(tmp_path / "snippets/demo/figs.py", FIGURE_SNIPPET)
+    first = run(tmp_path)["demo/figs.py"]
+    second = runner.run_all(runner.discover(tmp_path / "snippets"), tmp_path / "other", log=print)
+    for name in first.figures:
+        assert (first.folder / name).read_bytes() == (
+            second["demo/figs.py"].folder / name
+        ).read_bytes()
+
+
+def test_warnings_are_recorded_so_a_strict_build_fails(tmp_path):
+    write(tmp_path / "snippets/demo/warns.py", "import warnings\nwarnings.warn('careful')\n")
+    result = run(tmp_path)["demo/warns.py"]
+    assert len(result.warnings) == 1 and "warns.py:2: UserWarning: careful" in result.warnings[0]
+
+
+def test_only_simple_values_are_recorded():
+    import numpy as np
+    import torch
+
+    found = runner.capture.simple_values(
+        {
+            "a": 1,
+            "b": np.float32(0.5),
+            "c": torch.tensor(2.0),
+            "d": [1, "x"],
+            "e": {"k": 1.5},
+            "_hidden": 1,
+            "arr": np.zeros(3),
+            "f": print,
+            "big": list(range(5000)),
+        }
+    )
+    assert found == {"a": 1, "b": 0.5, "c": 2.0, "d": [1, "x"], "e": {"k": 1.5}}
+
+
+def test_directives_inside_code_are_not_references():
+    page = "```\n{{ snippet a/b.py }}\n```\n\n`{{ value a/b.py x }}` and {{ value c/d.py y }}\n"
+    assert embed.references(page) == [("c/d.py", 5)]
+
+
+def test_maths_becomes_mathml():
+    html = mathml.render('<p><span class="arithmatex">\\(g = f \\circledast h\\)</span></p>')
+    assert html.startswith('<p><math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">')
+    assert "&#x0229B;" in html
+    with pytest.raises(mathml.MathError, match="alignment"):
+        mathml.to_mathml("a &= b", display=True)
+
+
+def test_notebook_page_loses_cdn_scripts_and_inline_css(tmp_path):
+    page = (
+        '<head><style type="text/css">\n.jupyter-wrapper{color:red}</style></head>'
+        '<script src=""> </script>\n<!-- MathJax configuration -->\n'
+        '<script type="text/x-mathjax-config">init()</script>'
+        '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown x">'
+        "<p>$a^2$ and <code>$x$</code></p></div>"
+    )
+    cleaned = notebook.clean(page, "walk/through/", tmp_path)
+    assert "<script" not in cleaned and "<style" not in cleaned
+    css = next((tmp_path / "assets").glob("notebook-*.css"))
+    assert f'href="../../assets/{css.name}"' in cleaned
+    assert "<msup>" in cleaned and "<code>$x$</code>" in cleaned
