@@ -5,6 +5,7 @@ The pipeline: snippets/**.py --(runner, cached)--> figures, output, values --(em
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from pathlib import Path
@@ -28,7 +29,19 @@ def on_config(config):
         cache=root / ".cache" / "snippets",
         salt=lock.read_bytes() if lock.is_file() else b"",
     )
+    drop_corrupt_notebook_cache(root / ".cache" / "mkdocs-jupyter")
     return config
+
+
+def drop_corrupt_notebook_cache(folder: Path) -> None:
+    """mkdocs-jupyter writes its cache files in place; one cut short by an interrupted build
+    would fail every later build. Such a file is removed (the notebook is simply re-executed)."""
+    for entry in folder.glob("*.json"):
+        try:
+            json.loads(entry.read_text(encoding="utf-8"))
+        except ValueError:
+            log.info(f"removing an incomplete mkdocs-jupyter cache file: {entry.name}")
+            entry.unlink()
 
 
 def on_files(files, config):

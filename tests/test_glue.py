@@ -264,3 +264,12 @@ def test_notebook_page_loses_cdn_scripts_and_inline_css(tmp_path):
     css = next((tmp_path / "assets").glob("notebook-*.css"))
     assert f'href="../../assets/{css.name}"' in cleaned
     assert "<msup>" in cleaned and "<code>$x$</code>" in cleaned
+
+
+def test_truncated_notebook_cache_file_is_dropped(tmp_path):
+    from kernelsite.hooks import drop_corrupt_notebook_cache
+
+    write(tmp_path / "good.json", '{"content": "<p>ok</p>"}')
+    write(tmp_path / "cut.json", '{"content": "<p>o')
+    drop_corrupt_notebook_cache(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.json"]
