@@ -273,3 +273,18 @@ def test_truncated_notebook_cache_file_is_dropped(tmp_path):
     write(tmp_path / "cut.json", '{"content": "<p>o')
     drop_corrupt_notebook_cache(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good.json"]
+
+
+def test_notebook_download_is_valid_and_runs(tmp_path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    write(tmp_path / "snippets/demo/figs.py", FIGURE_SNIPPET)
+    result = run(tmp_path)["demo/figs.py"]
+    notebook_file = nbformat.read(result.folder / "figs.ipynb", as_version=4)
+    nbformat.validate(notebook_file)
+    NotebookClient(
+        notebook_file, timeout=60, resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
+    outputs = [o for cell in notebook_file.cells for o in cell.get("outputs", [])]
+    assert any(o.get("output_type") == "display_data" for o in outputs)  # the figures
