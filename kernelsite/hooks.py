@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -18,6 +19,7 @@ from kernelsite import embed, mathml, notebook, runner
 log = logging.getLogger("mkdocs.hooks.kernelsite")
 TIMEOUT = float(os.environ.get("KERNELSITE_TIMEOUT", "60"))
 state: dict = {}
+CODE_AREA = re.compile(r'(<div)( class="[^"]*\b(?:highlight|jp-InputArea|jp-OutputArea)[\s"])')
 
 
 def on_config(config):
@@ -94,6 +96,8 @@ def on_page_markdown(markdown, page, config, files):
 
 
 def on_page_content(html, page, config, files):
+    # Code and printed output stay out of the search index, which every page downloads.
+    html = CODE_AREA.sub(r"\1 data-search-exclude\2", html)
     try:
         return mathml.render(html)
     except mathml.MathError as error:
@@ -104,6 +108,6 @@ def on_post_page(output, page, config):
     if page.file.src_uri.endswith(".md"):
         return output
     try:
-        return notebook.clean(output, page.url, Path(config.site_dir))
-    except mathml.MathError as error:
+        return notebook.clean(output, page.url, Path(config.site_dir), Path(page.file.abs_src_path))
+    except ValueError as error:  # MathError, NotebookError
         raise PluginError(f"docs/{page.file.src_uri}: {error}") from None

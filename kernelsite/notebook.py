@@ -1,65 +1,189 @@
-"""Post-processing of the pages mkdocs-jupyter renders from notebooks.
+"""Post-processing of the pages mkdocs-jupyter renders from notebooks (jupytext percent files).
 
-mkdocs-jupyter inlines ~590 KB of Jupyter CSS into every notebook page and adds scripts that
-load MathJax and Mermaid from a CDN. This moves the CSS into one shared, cacheable file, removes
-the external scripts, and renders the notebook's ``$…$`` maths as MathML like the other pages.
+mkdocs-jupyter inlines ~590 KB of Jupyter CSS into every notebook page, adds scripts that load
+MathJax and Mermaid from a CDN, leaves ``$…$`` maths as raw text, gives every figure the alt text
+"No description has been provided for this image" and random cell ids. This module:
+
+- keeps only the CSS rules the page uses, in a shared, cacheable file;
+- removes the external scripts and renders the maths as MathML, like the other pages;
+- takes each figure's alt text from its cell's metadata (``# %% alt="…"``; a list for several
+  figures) and fails the build when a figure has none;
+- numbers cells deterministically, so rebuilding gives the same bytes;
+- adds download links for the walkthrough as ``.py`` and as ``.ipynb``.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import posixpath
 import re
 from pathlib import Path
 
-from kernelsite.mathml import to_mathml
+import jupytext
 
-STYLE = re.compile(
-    r'<style type="text/css">\n(?:@charset "UTF-8";)?.*?</style>|<style>\s*\.jp-Mermaid.*?</style>',
-    re.DOTALL,
-)
+from kernelsite.capture import palette_png
+from kernelsite.mathml import to_mathml
+from kernelsite.runner import write_notebook
+
+STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
 EXTERNAL = re.compile(
     r'<script src="">\s*</script>'
-    r"|<!-- MathJax configuration -->\s*<script type=\"text/x-mathjax-config\">.*?</script>"
+    r'|<!-- MathJax configuration -->\s*<script type="text/x-mathjax-config">.*?</script>'
     r'|<script type="module">(?:(?!</script>).)*?cdnjs.*?</script>',
     re.DOTALL,
 )
-MARKDOWN_CELL = re.compile(
-    r'(<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown[^>]*>)(.*?)(</div>)', re.DOTALL
-)
+CELL = re.compile(r'<div class="jp-Cell [^"]*" id="cell-id=[^"]*">')
+MARKDOWN = '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown'
+DIV = re.compile(r"<div\b|</div>")
 CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.DOTALL)
 DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
-INLINE = re.compile(r"(?<![\\$])\$(?!\$)([^$\n]+?)(?<!\\)\$")
+INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\n]|\n(?!\n))+?)(?<!\\)\$")
+NO_ALT = 'alt="No description has been provided for this image"'
+PNG = re.compile(r'src="data:image/png;base64,([^"]+)"')
+CLASS_ATTR = re.compile(r'class="([^"]*)"')
+SELECTOR_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+FUNCTIONAL = re.compile(r":[\w-]+\((?:[^()]|\([^()]*\))*\)")
+TOP_LEVEL_COMMA = re.compile(r",(?![^()]*\))")
 
 
-def _maths(cell: str) -> str:
-    parts = CODE.split(cell)
-    for i in range(0, len(parts), 3):  # split() yields text, code, tag name, text, ...
-        text = DISPLAY.sub(lambda m: to_mathml(html.unescape(m[1]), display=True), parts[i])
-        parts[i] = INLINE.sub(lambda m: to_mathml(html.unescape(m[1]), display=False), text)
+def _maths(text: str) -> str:
+    parts = CODE.split(text)  # text, code, tag name, text, code, tag name, ...
+    for i in range(0, len(parts), 3):
+        display = DISPLAY.sub(lambda m: to_mathml(html.unescape(m[1]), display=True), parts[i])
+        parts[i] = INLINE.sub(lambda m: to_mathml(html.unescape(m[1]), display=False), display)
     return "".join(p for i, p in enumerate(parts) if i % 3 != 2)
 
 
-def clean(page_html: str, page_url: str, site_dir: Path) -> str:
-    styles = "\n".join(m[0] for m in STYLE.finditer(page_html))
-    if styles:
-        css = re.sub(r"</?style[^>]*>", "", styles)
-        name = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
-        target = site_dir / name
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(css, encoding="utf-8")
-        href = posixpath.relpath(name, posixpath.dirname(page_url.rstrip("/") + "/x"))
-        first = True
+def render_maths(page_html: str) -> str:
+    """Convert ``$…$`` and ``$$…$$`` inside every rendered Markdown cell (nested divs included)."""
+    out, end = [], 0
+    while (start := page_html.find(MARKDOWN, end)) != -1:
+        depth, stop = 0, start
+        for tag in DIV.finditer(page_html, start):
+            depth += 1 if tag[0] == "<div" else -1
+            if depth == 0:
+                stop = tag.end()
+                break
+        out += [page_html[end:start], _maths(page_html[start:stop])]
+        end = stop
+    return "".join(out) + page_html[end:]
 
-        def link(match: re.Match) -> str:
-            nonlocal first
-            if first:
-                first = False
-                return f'<link rel="stylesheet" href="{href}">'
-            return ""
 
-        page_html = STYLE.sub(link, page_html)
+class NotebookError(ValueError):
+    pass
+
+
+def _css_blocks(css: str) -> list[tuple[str, str]]:
+    """Split CSS into top-level (prelude, body) pairs, minding strings; drops @charset/@import."""
+    css = re.sub(r"/\*.*?\*/", "", css, flags=re.DOTALL)
+    blocks, depth, quote, prelude_start, body_start, prelude = [], 0, None, 0, 0, ""
+    for i, char in enumerate(css):
+        if quote:
+            quote = None if char == quote and css[i - 1] != "\\" else quote
+        elif char in "\"'":
+            quote = char
+        elif char == ";" and depth == 0:
+            prelude_start = i + 1
+        elif char == "{":
+            if depth == 0:
+                prelude, body_start = css[prelude_start:i].strip(), i + 1
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                blocks.append((prelude, css[body_start:i]))
+                prelude_start = i + 1
+    return blocks
+
+
+def _may_match(selector: str, used: set[str]) -> bool:
+    """False only when the selector needs a class that no element of the page has."""
+    selector = FUNCTIONAL.sub("", selector)  # :not(.x), :is(.a, .b) ... never make it required
+    return set(SELECTOR_CLASS.findall(selector)) <= used
+
+
+def purge_css(css: str, used: set[str]) -> str:
+    """Keep the rules that could match an element of the page."""
+    kept = []
+    for prelude, body in _css_blocks(css):
+        if prelude.startswith(("@media", "@supports", "@layer")):
+            inner = purge_css(body, used)
+            if inner:
+                kept.append(f"{prelude}{{{inner}}}")
+        elif prelude.startswith("@") or any(
+            _may_match(selector, used) for selector in TOP_LEVEL_COMMA.split(prelude)
+        ):
+            kept.append(f"{prelude}{{{body}}}")
+    return "".join(kept)
+
+
+def _smaller_png(match: re.Match) -> str:
+    png = palette_png(base64.b64decode(match[1]))
+    return f'src="data:image/png;base64,{base64.b64encode(png).decode()}"'
+
+
+def _figures(page_html: str, source: Path) -> str:
+    """Give each figure its alt text from its cell's metadata; number the cells."""
+    cells = jupytext.read(source).cells
+    starts = list(CELL.finditer(page_html))
+    if len(starts) != len(cells):
+        raise NotebookError(f"{len(cells)} cells but {len(starts)} rendered")
+    out, end = [], 0
+    for number, (cell, match) in enumerate(zip(cells, starts, strict=True), start=1):
+        stop = starts[number].start() if number < len(starts) else len(page_html)
+        body = page_html[match.end() : stop]
+        alts = cell.metadata.get("alt", [])
+        alts = [alts] if isinstance(alts, str) else list(alts)
+        count = body.count(NO_ALT)
+        if count != len(alts):
+            raise NotebookError(
+                f"cell {number} shows {count} figure(s) but its metadata gives "
+                f'{len(alts)} alt text(s): write `# %% alt="…"` (a list for several figures)'
+            )
+        for alt in alts:
+            body = body.replace(NO_ALT, f'alt="{html.escape(alt)}"', 1)
+        body = PNG.sub(
+            lambda m: (
+                f'src="data:image/png;base64,{base64.b64encode(palette_png(base64.b64decode(m[1]))).decode()}"'
+            ),
+            body,
+        )
+        tag = match[0].replace(
+            re.search(r'id="[^"]*"', match[0])[0], f'id="notebook-cell-{number}"'
+        )
+        out += [page_html[end : match.start()], tag, body]
+        end = stop
+    return "".join(out) + page_html[end:]
+
+
+def _downloads(page_html: str, source: Path, page_dir: Path) -> str:
+    """Write the notebook version next to the page and link both files under the title."""
+    page_dir.mkdir(parents=True, exist_ok=True)
+    write_notebook(source.read_text(encoding="utf-8"), page_dir / f"{source.stem}.ipynb")
+    links = (
+        f'<p class="snippet-downloads"><a download href="{source.name}">{source.name}</a> · '
+        f'<a download href="{source.stem}.ipynb">{source.stem}.ipynb</a></p>'
+    )
+    return re.sub(r"(</h1>)", r"\1" + links, page_html, count=1)
+
+
+def clean(page_html: str, page_url: str, site_dir: Path, source: Path) -> str:
+    """Post-process one rendered notebook page (``page_url`` relative to ``site_dir``)."""
     page_html = EXTERNAL.sub("", page_html)
-    return MARKDOWN_CELL.sub(lambda m: m[1] + _maths(m[2]) + m[3], page_html)
+    page_html = _figures(page_html, source)
+    page_html = _downloads(page_html, source, site_dir / page_url)
+    css = "\n".join(STYLE.findall(page_html))
+    if css:
+        used = {name for attr in CLASS_ATTR.findall(page_html) for name in attr.split()}
+        css = purge_css(css, used | {"jupyter-wrapper"})
+        name = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
+        (site_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (site_dir / name).write_text(css, encoding="utf-8")
+        href = posixpath.relpath(name, page_url.rstrip("/") or ".")
+        page_html = STYLE.sub("", page_html)
+        page_html = page_html.replace(
+            "</head>", f'<link rel="stylesheet" href="{href}">\n</head>', 1
+        )
+    return render_maths(page_html)

@@ -106,6 +106,15 @@ def discover(snippets_dir: Path, salt: bytes = b"") -> list[Snippet]:
     return snippets
 
 
+def write_notebook(source: str, target: Path) -> None:
+    """Write a jupytext percent file as ``.ipynb``, with cell ids derived from the cells' text
+    (jupytext draws random ones), so the download is the same file on every build."""
+    notebook = jupytext.reads(source, fmt="py:percent")
+    for number, cell in enumerate(notebook.cells):
+        cell.id = hashlib.sha256(f"{number}:{cell.source}".encode()).hexdigest()[:8]
+    jupytext.write(notebook, target, fmt="ipynb")
+
+
 def load(snippet: Snippet, folder: Path, cached: bool) -> Result:
     os.utime(folder)  # marks the entry as recently used, see evict()
     data = json.loads((folder / "result.json").read_text())
@@ -122,8 +131,7 @@ def _finish(snippet: Snippet, tmp: Path, exitcode: int, cache_dir: Path) -> Resu
     # The downloads: the exact source, and the same file as a notebook (jupytext percent format).
     source = snippet.path.read_text(encoding="utf-8")
     (tmp / snippet.path.name).write_text(source, encoding="utf-8")
-    notebook = jupytext.reads(source, fmt="py:percent")
-    jupytext.write(notebook, tmp / snippet.path.with_suffix(".ipynb").name, fmt="ipynb")
+    write_notebook(source, tmp / snippet.path.with_suffix(".ipynb").name)
     final = cache_dir / snippet.key
     try:
         tmp.rename(final)

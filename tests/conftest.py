@@ -4,10 +4,20 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
+GATES_REPORT = ROOT / "build" / "gates-report.txt"
+_STARTED = time.time()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Show the site gates' summary (written by a worker process) at the end of the run."""
+    if GATES_REPORT.is_file() and GATES_REPORT.stat().st_mtime >= _STARTED:
+        terminalreporter.section("site gates")
+        terminalreporter.write(GATES_REPORT.read_text(encoding="utf-8"))
 
 
 def snippet_module(snippet_id: str):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
 import signal
@@ -15,6 +17,7 @@ import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
+from PIL import Image
 
 from conftest import ROOT
 from kernelsite import embed, mathml, notebook, runner
@@ -251,19 +254,66 @@ def test_maths_becomes_mathml():
         mathml.to_mathml("a &= b", display=True)
 
 
-def test_notebook_page_loses_cdn_scripts_and_inline_css(tmp_path):
-    page = (
-        '<head><style type="text/css">\n.jupyter-wrapper{color:red}</style></head>'
-        '<script src=""> </script>\n<!-- MathJax configuration -->\n'
-        '<script type="text/x-mathjax-config">init()</script>'
-        '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown x">'
-        "<p>$a^2$ and <code>$x$</code></p></div>"
+def notebook_page(tmp_path: Path, header: str) -> tuple[str, Path]:
+    """A rendered page as mkdocs-jupyter writes it (two cells, one figure) and its source."""
+    source = write(
+        tmp_path / "walk.py",
+        f"""
+        # %% [markdown]
+        # # Walk
+        # Inline $a^2$, and `$x$` as code.
+
+        {header}
+        import matplotlib.pyplot as plt
+        plt.plot([1, 2])
+        plt.show()
+        """,
     )
-    cleaned = notebook.clean(page, "walk/through/", tmp_path)
-    assert "<script" not in cleaned and "<style" not in cleaned
-    css = next((tmp_path / "assets").glob("notebook-*.css"))
-    assert f'href="../../assets/{css.name}"' in cleaned
-    assert "<msup>" in cleaned and "<code>$x$</code>" in cleaned
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="png")
+    png = base64.b64encode(buffer.getvalue()).decode()
+    page = (
+        '<html><head></head><body><style type="text/css">\n.jupyter-wrapper{color:red}'
+        ".unused-thing{color:blue} @media print{.jp-Cell{color:black}}</style>"
+        '<script src=""> </script>\n<!-- MathJax configuration -->\n'
+        '<script type="text/x-mathjax-config">init()</script><div class="jupyter-wrapper">'
+        '<div class="jp-Cell jp-MarkdownCell" id="cell-id=3f2a">'
+        '<div class="jp-RenderedHTMLCommon jp-RenderedMarkdown x"><h1>Walk</h1>'
+        "<p>Inline $a^2$, and <code>$x$</code> as code.</p></div></div>"
+        '<div class="jp-Cell jp-CodeCell" id="cell-id=9b1c"><img '
+        f'alt="No description has been provided for this image" src="data:image/png;base64,{png}"/>'
+        "</div></div></body></html>"
+    )
+    return page, source
+
+
+def test_notebook_page_is_cleaned_up(tmp_path):
+    page, source = notebook_page(tmp_path, '# %% alt="A rising line"')
+    cleaned = notebook.clean(page, "walk/", tmp_path / "site", source)
+    assert "<script" not in cleaned and "<style" not in cleaned  # no CDN scripts, no inline CSS
+    css = next((tmp_path / "site" / "assets").glob("notebook-*.css"))
+    assert f'<link rel="stylesheet" href="../assets/{css.name}">' in cleaned
+    assert "unused-thing" not in css.read_text() and ".jp-Cell{color:black}" in css.read_text()
+    assert "<msup>" in cleaned and "<code>$x$</code>" in cleaned  # maths, but not in code
+    assert 'alt="A rising line"' in cleaned
+    assert 'id="notebook-cell-1"' in cleaned and 'id="notebook-cell-2"' in cleaned
+    assert 'href="walk.ipynb"' in cleaned
+    first = (tmp_path / "site" / "walk" / "walk.ipynb").read_bytes()
+    notebook.clean(page, "walk/", tmp_path / "site", source)
+    assert (tmp_path / "site" / "walk" / "walk.ipynb").read_bytes() == first  # stable cell ids
+
+
+def test_notebook_figure_without_alt_text_fails(tmp_path):
+    page, source = notebook_page(tmp_path, "# %%")
+    with pytest.raises(notebook.NotebookError, match="cell 2 shows 1 figure"):
+        notebook.clean(page, "walk/", tmp_path / "site", source)
+
+
+def test_css_purge_keeps_what_may_match():
+    css = ".a .b{x:1}.c{x:2}.a:not(.zz){x:3}.zz,.a{x:4}@font-face{src:u}@media (x){.c{y:1}}"
+    assert notebook.purge_css(css, {"a", "b"}) == (
+        ".a .b{x:1}.a:not(.zz){x:3}.zz,.a{x:4}@font-face{src:u}"
+    )
 
 
 def test_truncated_notebook_cache_file_is_dropped(tmp_path):

@@ -1,0 +1,63 @@
+"""Home page figure (snippets/home/sobel_vs_learned.py): the hand-made kernels, the similarity
+measure and the filtering behave as the page says, checked against scipy.ndimage."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+from scipy import ndimage  # noqa: E402
+
+from conftest import snippet_module  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def home():
+    torch.set_num_threads(1)  # as in the build; many threads only fight over the CPU here
+    module = snippet_module("home/sobel_vs_learned.py")  # trains the small CNN (a few seconds)
+    plt.close("all")
+    return module
+
+
+def test_compass_holds_eight_distinct_zero_sum_rotations_of_sobel(home):
+    kernels = np.array(home.compass)
+    assert kernels.shape == (8, 3, 3)
+    assert len({k.tobytes() for k in kernels}) == 8
+    np.testing.assert_array_equal(kernels.sum(axis=(1, 2)), 0)
+    # Turning by 180 degrees negates a Sobel kernel: the compass holds each kernel and its negative.
+    for k in kernels:
+        assert any(np.array_equal(-k, other) for other in kernels)
+
+
+@pytest.mark.parametrize("scale, offset", [(1.0, 0.0), (3.0, 0.0), (0.5, 2.0), (10.0, -7.0)])
+def test_similarity_ignores_scale_and_brightness_offset(home, scale, offset):
+    kernel = np.random.default_rng(0).normal(size=(3, 3))
+    assert home.similarity(kernel, scale * kernel + offset) == pytest.approx(1.0)
+    assert home.similarity(kernel, -scale * kernel + offset) == pytest.approx(-1.0)
+
+
+def test_reported_similarities_are_consistent(home):
+    assert home.learned_similarity == pytest.approx(
+        home.similarity(home.learned, home.matching_sobel)
+    )
+    assert -1.0 <= home.initial_similarity <= 1.0
+    assert home.learned_similarity > home.initial_similarity  # training made it more edge-like
+
+
+def test_filtering_is_scipy_correlation_with_zero_padding(home):
+    for kernel in (home.matching_sobel, home.learned):
+        expected = ndimage.correlate(home.photo, kernel.astype(np.float32), mode="constant")
+        np.testing.assert_allclose(home.filtered(kernel), expected, atol=1e-5)
+
+
+def test_sobel_kernel_is_scipy_sobel_along_the_columns_up_to_sign(home):
+    # scipy.ndimage.sobel(axis=1) correlates with [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]].
+    ours = home.filtered(home.sobel)
+    np.testing.assert_allclose(
+        ours[1:-1, 1:-1], -ndimage.sobel(home.photo, axis=1)[1:-1, 1:-1], atol=1e-5
+    )

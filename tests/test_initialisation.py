@@ -1,0 +1,202 @@
+"""Claims of the chapter "Random kernels and initialisation" beyond the snippets' own asserts."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn import init
+
+from conftest import ROOT, snippet_module
+
+
+@pytest.fixture(scope="module")
+def depth():
+    """The 50-layer signal-propagation experiment (about 3 s)."""
+    torch.set_num_threads(1)
+    return snippet_module("initialisation/init_schemes_depth.py")
+
+
+@pytest.fixture(scope="module")
+def residual():
+    """The residual-network experiment (about 9 s): its classes and results."""
+    torch.set_num_threads(1)
+    return snippet_module("initialisation/residual_without_norm.py")
+
+
+# -- PyTorch's default initialisation --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make_layer", "fan_in"),
+    [
+        (lambda: nn.Conv2d(3, 8, 5), 3 * 5 * 5),
+        (lambda: nn.Conv2d(16, 4, (3, 7)), 16 * 3 * 7),
+        (lambda: nn.Conv2d(6, 6, 3, groups=3), 2 * 3 * 3),  # each filter sees 6/3 channels
+        (lambda: nn.Conv1d(5, 6, 3), 5 * 3),
+        (lambda: nn.Linear(20, 7), 20),
+    ],
+    ids=["conv2d-5x5", "conv2d-3x7", "conv2d-groups", "conv1d", "linear"],
+)
+def test_default_init_is_uniform_within_one_over_sqrt_fan_in(make_layer, fan_in):
+    torch.manual_seed(1)
+    layer = make_layer()
+    bound = 1 / math.sqrt(fan_in)
+    assert init._calculate_fan_in_and_fan_out(layer.weight)[0] == fan_in
+    assert layer.weight.abs().max() <= bound
+    assert layer.bias.abs().max() <= bound
+    # Bit for bit the same numbers as a plain uniform draw from the same random stream.
+    torch.manual_seed(1)
+    expected = torch.empty_like(layer.weight).uniform_(-bound, bound)
+    assert torch.equal(layer.weight, expected)
+
+
+def test_default_snippet_reports_the_variance_one_over_three_fan_in():
+    default = snippet_module("initialisation/pytorch_default_init.py")
+    assert default.fan_in == 32 * 3 * 3
+    assert default.weight_variance == pytest.approx(1 / (3 * default.fan_in), rel=0.05)
+    assert default.he_over_default == 6
+
+
+# -- The schemes ------------------------------------------------------------------------------
+
+
+def test_scheme_variances_on_a_layer_where_xavier_and_lecun_differ():
+    torch.manual_seed(0)
+    shape = (8, 32, 3, 3)  # fan_in 288, fan_out 72: Xavier averages the two
+    fan_in, fan_out = 32 * 9, 8 * 9
+    xavier = init.xavier_uniform_(torch.empty(shape)).var().item()
+    he = init.kaiming_normal_(torch.empty(shape), nonlinearity="relu").var().item()
+    assert xavier == pytest.approx(2 / (fan_in + fan_out), rel=0.1)
+    assert he == pytest.approx(2 / fan_in, rel=0.1)
+    assert xavier / (1 / fan_in) == pytest.approx(1.6, rel=0.1)  # not LeCun's 1 / fan_in
+
+
+def test_orthogonal_init_gives_orthonormal_filters():
+    torch.manual_seed(0)
+    w = init.orthogonal_(torch.empty(16, 16, 3, 3)).view(16, -1)  # 16 filters of 144 numbers
+    assert torch.allclose(w @ w.T, torch.eye(16), atol=1e-5)
+    assert w.var().item() == pytest.approx(1 / 144, rel=0.05)  # hence LeCun's scale
+
+
+@pytest.mark.parametrize(
+    ("activation", "scheme", "factor"),
+    [
+        # ReLU keeps half the variance: std factor per layer sqrt(fan_in * Var(w) / 2).
+        ("relu", "default", math.sqrt(1 / 6)),
+        ("relu", "lecun", math.sqrt(1 / 2)),
+        ("relu", "he", 1.0),
+        # tanh is the identity near 0: factor sqrt(fan_in * Var(w)) while the signal is small.
+        ("tanh", "default", math.sqrt(1 / 3)),
+    ],
+)
+def test_per_layer_decay_matches_the_variance_argument(depth, activation, scheme, factor):
+    forward, backward = depth.median[activation, scheme]
+    span = 35  # layers 5 to 40: away from the input and the read-out
+
+    def per_layer(curve):  # geometric mean of the ratio between successive layers
+        return (curve[4 + span] / curve[4]).item() ** (1 / span)
+
+    # Going back, the gradient shrinks by the same factor per layer.
+    assert 1 / per_layer(backward) == pytest.approx(factor, rel=0.05)
+    # Forward, a narrow stack loses a little more (its random per-layer gain averages to the
+    # prediction in variance, not in log): within 10 %.
+    assert per_layer(forward) == pytest.approx(factor, rel=0.1)
+
+
+def test_orthogonal_needs_the_relu_gain_to_keep_the_signal(depth):
+    torch.manual_seed(0)
+    finals = {}
+    for gain in (1.0, math.sqrt(2)):
+        runs = [
+            depth.signal_through_stack(lambda w, g=gain: init.orthogonal_(w, gain=g), torch.relu)
+            for _ in range(4)
+        ]
+        finals[gain] = sorted(f[-1] for f, _ in runs)[2]
+    assert finals[1.0] < 1e-5  # like LeCun
+    assert finals[math.sqrt(2)] > 1e-2  # like He
+
+
+# -- Symmetry breaking ------------------------------------------------------------------------
+
+
+def _tied_net(activation, tell_channels_apart):
+    torch.manual_seed(0)
+    conv = nn.Conv2d(1, 4, 3, padding=1)
+    head = nn.Linear(4 * 6 * 6, 3)
+    with torch.no_grad():
+        conv.weight.copy_(conv.weight[:1].expand_as(conv.weight))
+        conv.bias.fill_(conv.bias[0].item())
+        if not tell_channels_apart:
+            h = head.weight.view(3, 4, 36)
+            h.copy_(h[:, :1].expand_as(h))
+    return conv, head, activation
+
+
+@pytest.mark.parametrize("activation", [torch.relu, torch.tanh, torch.sigmoid])
+def test_tied_kernels_receive_identical_gradients(activation):
+    conv, head, act = _tied_net(activation, tell_channels_apart=False)
+    x, y = torch.randn(5, 1, 6, 6), torch.tensor([0, 1, 2, 0, 1])
+    F.cross_entropy(head(act(conv(x)).flatten(1)), y).backward()
+    grads = conv.weight.grad
+    assert grads.abs().sum() > 0
+    # Equal up to float rounding (the snippet's ReLU network is even bit for bit equal).
+    assert torch.allclose(grads, grads[:1].expand_as(grads), rtol=1e-5, atol=1e-8)
+
+
+def test_a_head_that_tells_channels_apart_breaks_the_tie():
+    conv, head, act = _tied_net(torch.relu, tell_channels_apart=True)
+    x, y = torch.randn(5, 1, 6, 6), torch.tensor([0, 1, 2, 0, 1])
+    F.cross_entropy(head(act(conv(x)).flatten(1)), y).backward()
+    grads = conv.weight.grad
+    assert not torch.allclose(grads, grads[:1].expand_as(grads), rtol=1e-5, atol=1e-8)
+
+
+# -- Deep residual network without normalisation ---------------------------------------------
+
+
+def test_skipinit_blocks_start_as_the_identity(residual):
+    torch.manual_seed(0)
+    block = residual.Block(skipinit=True)
+    x = torch.randn(2, residual.WIDTH, 4, 4)
+    assert torch.equal(block(x), x)
+    assert isinstance(block.alpha, nn.Parameter)  # ... and can learn to leave it
+
+
+def test_he_init_output_grows_with_depth_skipinit_does_not(residual):
+    x = residual.x_train[:64]
+    blocks_before = residual.BLOCKS
+    he_std = {}
+    try:
+        for blocks in (2, 8, 20):
+            residual.BLOCKS = blocks  # make_net reads the module constant
+            torch.manual_seed(0)
+            with torch.no_grad():
+                he_std[blocks] = residual.make_net("he")(x).std().item()
+                net = residual.make_net("skipinit")
+                # Every block is the identity: the net is the stem followed by the head.
+                assert torch.equal(net(x), net[-3:](net[0](x)))
+    finally:
+        residual.BLOCKS = blocks_before
+    assert he_std[2] < he_std[8] < he_std[20]
+
+
+def test_residual_outcomes_are_reported_for_every_seed(residual):
+    for init_name in residual.INITS:
+        assert len(residual.outcomes[init_name]) == len(residual.SEEDS)
+        assert residual.curves[init_name].shape == (len(residual.SEEDS), residual.STEPS)
+
+
+# -- The timeline cites the References page ---------------------------------------------------
+
+
+def test_every_timeline_entry_has_a_reference_entry():
+    timeline = snippet_module("initialisation/random_kernels_timeline.py")
+    ids = set(re.findall(r'<span id="([^"]+)"></span>', (ROOT / "docs/references.md").read_text()))
+    for year, who, _, _ in timeline.EVENTS:
+        first_author = who.split()[0].rstrip(",").lower()
+        assert f"{first_author}-{year}" in ids, f"no reference for {who} {year}"

@@ -1,0 +1,273 @@
+"""Claims of the "How kernels are learned" chapter that go beyond the snippets' own asserts.
+
+The Gabor fitter (snippets/learning/gabor_fit.py) is checked on bad input, against
+scikit-image's Gabor kernel, on synthetic Gabors with known parameters (it must recover them)
+and on noise (it must reject it). The digit helpers are checked for the behaviour the chapter
+relies on: frozen kernels never change, the parameter count follows the formula. Learning a
+kernel back is repeated for kernels whose flip is not just a change of sign.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from scipy import signal
+from skimage.filters import gabor_kernel
+
+from conftest import snippet_module
+
+gabor_fit = snippet_module("learning/gabor_fit.py")
+digits_cnn = snippet_module("learning/digits_cnn.py")
+natural_images = snippet_module("learning/natural_images.py")
+
+R2_THRESHOLD = 0.8  # the chapter's criterion for "a Gabor fits well"
+
+
+# -- the Gabor fitter: bad input ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kernel", "message"),
+    [
+        (np.empty((0, 0)), "empty"),
+        (np.zeros(9), "2-D"),
+        (np.zeros((3, 3, 3)), "2-D"),
+        (np.ones((5, 7)), "square"),
+        (np.ones((2, 2)), "at least 3 x 3"),
+        (np.where(np.eye(5) > 0, np.nan, 1.0), "NaN"),
+        (np.where(np.eye(5) > 0, np.inf, 1.0), "infinite"),
+        (np.full((5, 5), 0.3), "constant"),
+    ],
+    ids=["empty", "1-D", "3-D", "non-square", "too small", "NaN", "inf", "constant"],
+)
+def test_fit_gabor_rejects_bad_input_with_a_clear_message(kernel, message):
+    with pytest.raises(ValueError, match=message):
+        gabor_fit.fit_gabor(kernel)
+
+
+def test_fit_gabor_accepts_lists_and_integer_arrays():
+    kernel = np.round(10 * gabor_fit.gabor(9, 1.0, 4, 4, 0.3, 2.0, 2.0, 0.15, 0.0)).astype(int)
+    assert gabor_fit.fit_gabor(kernel.tolist()).r2 > 0.95
+
+
+# -- the Gabor function itself ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("theta", [0.0, 0.4, np.pi / 2, 2.5])
+@pytest.mark.parametrize("phase", [0.0, 1.0])
+def test_gabor_matches_scikit_image_gabor_kernel(theta, phase):
+    frequency, sigma = 0.2, 2.5
+    reference = gabor_kernel(frequency, theta=theta, sigma_x=sigma, sigma_y=sigma, offset=phase)
+    size = reference.shape[0]
+    assert reference.shape == (size, size)
+    centre = (size - 1) / 2
+    ours = gabor_fit.gabor(
+        size, 1 / (2 * np.pi * sigma**2), centre, centre, theta, sigma, sigma, frequency, phase
+    )
+    np.testing.assert_allclose(ours, reference.real, atol=1e-12)
+
+
+def test_jacobian_matches_finite_differences():
+    p = np.array([1.3, 5.2, 6.1, 0.7, 2.1, 3.2, 0.17, 0.4, 0.1])
+    analytic = gabor_fit._jacobian(p, 12)
+    step = 1e-6
+    numeric = np.stack(
+        [
+            (gabor_fit.gabor(12, *(p + step * e)) - gabor_fit.gabor(12, *(p - step * e))).ravel()
+            / (2 * step)
+            for e in np.eye(len(p))
+        ],
+        axis=1,
+    )
+    np.testing.assert_allclose(analytic, numeric, atol=1e-7)
+
+
+# -- the Gabor fitter recovers known Gabors ---------------------------------------------------
+
+KNOWN = [
+    dict(amplitude=1.0, x0=6.0, y0=6.0, theta=0.0, sigma_x=2.0, sigma_y=2.0, frequency=0.2,
+         phase=0.0, offset=0.0),
+    dict(amplitude=0.3, x0=5.2, y0=7.1, theta=1.1, sigma_x=1.6, sigma_y=3.0, frequency=0.25,
+         phase=-1.2, offset=0.05),
+    dict(amplitude=2.0, x0=7.5, y0=4.8, theta=2.6, sigma_x=2.5, sigma_y=1.8, frequency=0.12,
+         phase=2.0, offset=-0.3),
+    dict(amplitude=1.0, x0=6.4, y0=6.3, theta=np.pi / 2, sigma_x=3.0, sigma_y=3.0,
+         frequency=0.3, phase=np.pi / 2, offset=0.0),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("true", KNOWN)
+def test_fit_gabor_recovers_the_parameters_of_a_known_gabor(true):
+    fit = gabor_fit.fit_gabor(gabor_fit.gabor(13, **true))
+    assert fit.r2 > 0.9999
+    for name, value in true.items():
+        assert fit.params[name] == pytest.approx(value, abs=1e-3), name
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_fit_gabor_recovers_random_gabors_under_noise(seed):
+    rng = np.random.default_rng(seed)
+    true = dict(
+        amplitude=1.0, x0=rng.uniform(4.5, 6.5), y0=rng.uniform(4.5, 6.5),
+        theta=rng.uniform(0, np.pi), sigma_x=rng.uniform(1.5, 3.0), sigma_y=rng.uniform(1.5, 3.0),
+        frequency=rng.uniform(0.1, 0.3), phase=rng.uniform(-np.pi, np.pi), offset=0.0,
+    )  # fmt: skip
+    noisy = gabor_fit.gabor(11, **true) + 0.03 * rng.standard_normal((11, 11))
+    fit = gabor_fit.fit_gabor(noisy)
+    assert fit.r2 > 0.95
+    assert fit.params["frequency"] == pytest.approx(true["frequency"], abs=0.02)
+    assert fit.params["x0"] == pytest.approx(true["x0"], abs=0.3)
+    assert fit.params["y0"] == pytest.approx(true["y0"], abs=0.3)
+    # orientations are equal modulo pi
+    difference = (fit.params["theta"] - true["theta"] + np.pi / 2) % np.pi - np.pi / 2
+    assert abs(difference) < 0.1
+
+
+def test_fit_gabor_returns_one_name_for_the_same_gabor():
+    """theta + pi with the phase mirrored, or a negative amplitude with the phase turned by pi,
+    draw the same Gabor; the fit reports theta in [0, pi), amplitude >= 0, phase in (-pi, pi]."""
+    base = dict(x0=6.0, y0=6.0, sigma_x=2.0, sigma_y=2.5, frequency=0.2, offset=0.0)
+    a = gabor_fit.gabor(13, amplitude=1.0, theta=0.5, phase=0.7, **base)
+    b = gabor_fit.gabor(13, amplitude=1.0, theta=0.5 + np.pi, phase=-0.7, **base)
+    c = gabor_fit.gabor(13, amplitude=-1.0, theta=0.5, phase=0.7 - np.pi, **base)
+    np.testing.assert_allclose(a, b, atol=1e-12)
+    np.testing.assert_allclose(a, c, atol=1e-12)
+    for kernel in (a, b, c):
+        params = gabor_fit.fit_gabor(kernel).params
+        assert 0 <= params["theta"] < np.pi and params["amplitude"] >= 0
+        assert -np.pi < params["phase"] <= np.pi
+        assert params["theta"] == pytest.approx(0.5, abs=1e-3)
+        assert params["phase"] == pytest.approx(0.7, abs=1e-3)
+
+
+# -- ... and rejects noise -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [9, 12, 16])
+def test_fit_gabor_rejects_white_noise(size):
+    rng = np.random.default_rng(size)
+    r2 = [gabor_fit.fit_gabor(rng.standard_normal((size, size))).r2 for _ in range(10)]
+    assert max(r2) < R2_THRESHOLD
+    assert np.median(r2) < 0.35
+
+
+def test_fit_gabor_rejects_two_crossed_gratings():
+    """A plaid (two gratings at right angles) is oriented structure, but not one Gabor."""
+    y, x = np.mgrid[:12, :12]
+    plaid = np.cos(2 * np.pi * 0.2 * x) + np.cos(2 * np.pi * 0.2 * y)
+    assert gabor_fit.fit_gabor(plaid).r2 < R2_THRESHOLD
+
+
+# -- digits helpers --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_filters", [1, 4, 8, 32])
+def test_make_cnn_parameter_count_follows_the_formula(n_filters):
+    model = digits_cnn.make_cnn(n_filters=n_filters)
+    expected = (n_filters * 1 * 5 * 5 + n_filters) + (16 * n_filters * 3 * 3 + 16) + (64 * 10 + 10)
+    assert sum(p.numel() for p in model.parameters()) == expected
+
+
+def test_load_data_is_a_fixed_stratified_split_of_all_1797_digits():
+    x_train, y_train, x_test, y_test = digits_cnn.load_data()
+    assert len(x_train) + len(x_test) == 1797
+    assert x_train.shape[1:] == (1, 8, 8) and x_train.min() >= 0 and x_train.max() <= 1
+    assert torch.equal(digits_cnn.load_data()[3], y_test)
+    share = torch.bincount(y_test, minlength=10) / torch.bincount(y_train, minlength=10)
+    assert share.min() > 0.38 and share.max() < 0.48  # 30 % test in every class
+
+
+def test_train_changes_the_kernels_but_never_frozen_ones():
+    x_train, y_train, _, _ = digits_cnn.load_data()
+    torch.manual_seed(0)
+    model = digits_cnn.make_cnn(n_filters=4)
+    model[0].requires_grad_(False)
+    first, second = model[0].weight.clone(), model[3].weight.clone()
+    losses = digits_cnn.train(model, x_train[:256], y_train[:256], epochs=3)
+    assert torch.equal(model[0].weight, first)
+    assert not torch.equal(model[3].weight, second)
+    assert losses[-1] < losses[0]
+    assert not model.training  # train() leaves the model ready for evaluation
+
+
+def test_evaluating_twice_gives_identical_outputs_and_leaves_weights_alone():
+    x_train, y_train, x_test, y_test = digits_cnn.load_data()
+    torch.manual_seed(1)
+    model = digits_cnn.make_cnn()
+    digits_cnn.train(model, x_train[:256], y_train[:256], epochs=2)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    first = digits_cnn.accuracy(model, x_test, y_test)
+    assert digits_cnn.accuracy(model, x_test, y_test) == first
+    assert all(torch.equal(v, state[k]) for k, v in model.state_dict().items())
+
+
+# -- learning a kernel back: the flip, for kernels where it is not a sign change ---------------
+
+
+def learn_kernel(image, target, steps=600):
+    torch.manual_seed(0)
+    conv = torch.nn.Conv2d(1, 1, 3, bias=False)
+    optimizer = torch.optim.SGD(conv.parameters(), lr=0.05, momentum=0.95)
+    x, y = torch.from_numpy(image)[None, None], torch.from_numpy(target)[None, None]
+    for _ in range(steps):
+        loss = F.mse_loss(conv(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return conv.weight.detach()[0, 0].numpy()
+
+
+@pytest.fixture(scope="module")
+def photo():
+    image = natural_images.grey_photos(scale=0.25)[1][:96, :96]
+    return ((image - image.mean()) / image.std()).astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    "kernel",
+    [
+        np.array([[-2, -1, 0], [-1, 1, 1], [0, 1, 2]]),  # emboss
+        np.array([[1, 2, 0], [0, 1, 0], [0, 0, -1]]),  # no symmetry at all
+    ],
+)
+def test_convolution_target_teaches_the_flipped_kernel(photo, kernel):
+    kernel = kernel.astype(np.float32)
+    flipped = kernel[::-1, ::-1]
+    assert np.abs(flipped - kernel).max() > 0.5 and np.abs(flipped + kernel).max() > 0.5
+    by_convolution = learn_kernel(photo, signal.convolve2d(photo, kernel, mode="valid"))
+    by_correlation = learn_kernel(photo, signal.correlate2d(photo, kernel, mode="valid"))
+    np.testing.assert_allclose(by_convolution, flipped, atol=1e-3)
+    np.testing.assert_allclose(by_correlation, kernel, atol=1e-3)
+
+
+# -- whitening --------------------------------------------------------------------------------
+
+
+def test_whiten_flattens_a_one_over_f_spectrum():
+    """Noise with amplitude 1/f (like a natural image) comes out with a much flatter spectrum."""
+    rng = np.random.default_rng(0)
+    n = 128
+    f = np.hypot(np.fft.fftfreq(n)[:, None], np.fft.fftfreq(n)[None, :])
+    pink = np.real(np.fft.ifft2(np.fft.fft2(rng.standard_normal((n, n))) / np.maximum(f, 1 / n)))
+
+    def band(image, low, high):
+        power = np.abs(np.fft.fft2(image - image.mean())) ** 2
+        return power[(f >= low) & (f < high)].mean()
+
+    white = natural_images.whiten(pink)
+    assert white.mean() == pytest.approx(0, abs=1e-12) and white.std() == pytest.approx(1)
+    assert band(pink, 0.02, 0.04) / band(pink, 0.1, 0.12) > 8
+    assert 0.5 < band(white, 0.02, 0.04) / band(white, 0.1, 0.12) < 2
+
+
+def test_random_patches_come_from_the_images():
+    rng = np.random.default_rng(0)
+    images = [np.arange(400.0).reshape(20, 20), -np.arange(300.0).reshape(15, 20)]
+    patches = natural_images.random_patches(images, 6, 50, rng)
+    assert patches.shape == (50, 6, 6)
+    for i, patch in enumerate(patches):
+        image = images[i % 2]
+        row, col = np.argwhere(image == patch[0, 0])[0]
+        np.testing.assert_array_equal(image[row : row + 6, col : col + 6], patch)

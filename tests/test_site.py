@@ -1,0 +1,126 @@
+"""Quality gates over the built site (``make test`` runs them after ``make build``).
+
+Every page of site/ is served from 127.0.0.1 and visited in headless Chromium, in the light and
+the dark palette (switched with Material's toggle, as a reader does). The gates live in
+tests/gates.py; a failure lists one line per problem: "page: gate: element — detail".
+Full-page screenshots of every page in both palettes go to build/screenshots/ (git-ignored), and
+build/gates-report.txt gets the five heaviest pages and the browser run time.
+
+Each heavy gate is ONE test item, so `pytest -n 2` never runs it twice (xdist's loadgroup
+does not group with pytest 9); the browser gates are subtests of a single browser session.
+
+Set KERNELSITE_SITE=/some/folder to check a site built elsewhere.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import gates
+from conftest import GATES_REPORT, ROOT
+
+SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
+BUILD = ROOT / "build"
+SCREENSHOTS = BUILD / "screenshots"
+
+SHOWN = 40  # problems listed in a failure message (the rest are counted)
+BROWSER_GATES = {
+    "external": "request to another host",
+    "load": "failed load (HTTP >= 400 or network error)",
+    "console": "console error",
+    "palette": "palette toggle",
+    "axe": "axe-core WCAG 2.1 A/AA violation",
+    "figures": "figure without meaningful alt text or not loaded",
+}
+
+
+def fail_on(problems: list[str], what: str) -> None:
+    if problems:
+        more = f"\n… and {len(problems) - SHOWN} more" if len(problems) > SHOWN else ""
+        pytest.fail(
+            f"{len(problems)} × {what}:\n" + "\n".join(problems[:SHOWN]) + more, pytrace=False
+        )
+
+
+@pytest.fixture(scope="module")
+def site() -> Path:
+    if not (SITE / "index.html").is_file():
+        pytest.fail(
+            f"no built site in {SITE}: run `make build` (mkdocs build --strict) first",
+            pytrace=False,
+        )
+    return SITE
+
+
+def test_pages_pass_the_browser_gates(site, subtests):
+    page_list = gates.pages(site)
+    assert "index.html" in page_list and "404.html" in page_list, page_list
+    start = time.perf_counter()
+    visits = gates.visit_site(site, page_list, SCREENSHOTS)
+    seconds = time.perf_counter() - start
+    weights = gates.page_weights(site, {v.page: v.loaded for v in visits})
+
+    text = "\n".join(
+        [
+            f"Browser gates: {len(visits)} pages of {site}, light and dark, {seconds:.1f} s",
+            f"(slowest page {max(v.seconds for v in visits):.1f} s); screenshots in {SCREENSHOTS}",
+            "",
+            "Five heaviest pages:",
+            gates.heaviest_table(weights),
+        ]
+    )
+    BUILD.mkdir(exist_ok=True)
+    GATES_REPORT.write_text(text + "\n", encoding="utf-8")
+    print("\n" + text)
+
+    assert [v.page for v in visits] == page_list
+    for gate, what in BROWSER_GATES.items():
+        with subtests.test(msg=gate):
+            fail_on([p for v in visits for p in v.problems.get(gate, [])], what)
+    with subtests.test(msg="weight"):
+        fail_on(gates.overweight(weights), f"page above {gates.WEIGHT_LIMIT // 1024} KB gzip")
+
+
+def test_no_page_references_resources_on_another_host(site):
+    fail_on(gates.external_references(site), "resource on another host")
+
+
+def test_internal_links_and_anchors_resolve(site):
+    fail_on(gates.broken_links(site), "broken internal link or anchor")
+
+
+def test_html_is_valid_for_the_nu_checker(site):
+    fail_on(gates.invalid_html(site), "Nu HTML Checker error")
+
+
+def test_second_build_is_byte_identical(site, tmp_path):
+    """`mkdocs build --strict` again, into another folder: same HTML, figures, downloads, index."""
+    second = tmp_path / "site"
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--strict",
+            "--quiet",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "-d",
+            str(second),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, f"second build failed:\n{proc.stderr[-3000:]}"
+    fail_on(gates.build_differences(site, second), "difference between two builds")
