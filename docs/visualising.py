@@ -9,9 +9,9 @@
 # it, and the page ends with what such pictures can and cannot tell you.
 #
 # The whole page is one notebook that ran when the site was built, and every number on it is
-# printed by the code above it. Its source, [visualising.py](visualising.py), runs as is from an
-# empty folder in well under a minute on a laptop CPU: open it as a notebook in Jupyter (with
-# jupytext) to see the figures, or run it with `python` to get the numbers.
+# printed by the code above it. Both downloads under the title run as is from an empty folder in
+# well under a minute on a laptop CPU: the notebook (`.ipynb`) in Jupyter, with its figures, or
+# the same code as a script (`.py`) with `python`, which prints the numbers.
 
 # %%
 import time

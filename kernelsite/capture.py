@@ -107,8 +107,11 @@ def save_figures(out_dir: Path) -> list[str]:
 def run(snippet: Path, out_dir: Path, threads: int) -> None:
     """Run ``snippet``; write ``result.json`` (or ``error.json``) into ``out_dir``."""
     import torch
+    from threadpoolctl import threadpool_limits
 
+    # Snippets run side by side: each gets its share of the cores, in torch and in numpy's BLAS.
     torch.set_num_threads(threads)
+    threadpool_limits(threads)
     snippet, out_dir = snippet.resolve(), out_dir.resolve()
     work = out_dir / "cwd"
     work.mkdir()

@@ -16,7 +16,11 @@ ALL = sorted(p.relative_to(SNIPPETS).as_posix() for p in SNIPPETS.rglob("*.py"))
 
 @pytest.mark.parametrize("snippet_id", ALL)
 def test_snippet_runs_standalone_from_an_empty_directory(snippet_id, tmp_path):
-    env = {**os.environ, "MPLBACKEND": "Agg"}
+    # pytest -n 2 runs two snippets at once on two cores: one thread each, as in the build.
+    one_thread = {
+        name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+    }
+    env = {**os.environ, "MPLBACKEND": "Agg", **one_thread}
     start = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, str(SNIPPETS / snippet_id)],

@@ -5,6 +5,8 @@ The network is a sparse denoising autoencoder: one convolutional layer of 32 ker
 convolution with the same kernels must reconstruct the clean crop, using few active features.
 A Gabor function is fitted to each kernel after training, and to the random kernels it started
 from as a control. The figures show kernels next to their fitted Gabors and the fit quality R².
+
+Needs `gabor_fit.py` and `natural_images.py` from the same folder.
 """
 
 # %%

@@ -5,6 +5,8 @@ FastICA unmixes 20,000 patches of 12 x 12 pixels, cut from five photos shipped w
 scikit-image, into 64 filters. A Gabor function is fitted to every filter, and to 64 random
 kernels as a control. The first figure shows filters next to their fitted Gabors; the second,
 how well a Gabor fits each filter (R²).
+
+Needs `gabor_fit.py` and `natural_images.py` from the same folder.
 """
 
 # %%

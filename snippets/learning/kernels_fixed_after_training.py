@@ -3,6 +3,8 @@
 A network trained on the digits 0-4 gives identical outputs every time it is evaluated, and
 using it never changes its weights. Its kernels are then reused for a new task, the digits 5-9
 with only 5 or 20 labelled examples per class: kept frozen, fine-tuned, or not reused at all.
+
+Needs `digits_cnn.py` from the same folder.
 """
 
 # %%

@@ -3,6 +3,8 @@
 The small CNN of `digits_cnn.py` is trained with 1, 2, 4, 8, 16 and 32 first-layer kernels,
 three random starts each; the figure shows test accuracy (mean ± sd over the starts) against
 the number of kernels, and the number of parameters it costs.
+
+Needs `digits_cnn.py` from the same folder.
 """
 
 # %%

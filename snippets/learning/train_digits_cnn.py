@@ -3,6 +3,8 @@ different random starts.
 
 The first figure shows the first layer's eight 5 x 5 kernels before training (random) and after;
 the second shows what the trained kernels make of one test digit: the first layer's feature maps.
+
+Needs `digits_cnn.py` from the same folder.
 """
 
 # %%
