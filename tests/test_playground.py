@@ -38,8 +38,6 @@ TOLERANCE = 1 / 255
 FRAME_MS = 1000 / 60
 PADDINGS = ["zeros", "reflect", "replicate", "circular"]
 
-# All tests of this file run in one worker (`pytest -n 2 --dist loadgroup`): they share a page.
-pytestmark = pytest.mark.xdist_group("playground")
 RESULTS: dict[str, float] = {}
 # The raw output (a Float32Array) as base64: much faster to carry out of the page than a list.
 BASE64_OUTPUT = """(() => { const out = window.playground.lastOutput;

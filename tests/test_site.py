@@ -6,8 +6,8 @@ tests/gates.py; a failure lists one line per problem: "page: gate: element — d
 Full-page screenshots of every page in both palettes go to build/screenshots/ (git-ignored), and
 build/gates-report.txt gets the five heaviest pages and the browser run time.
 
-Each heavy gate is ONE test item, so `pytest -n 2` never runs it twice (xdist's loadgroup
-does not group with pytest 9); the browser gates are subtests of a single browser session.
+Each heavy gate is ONE test item, so `pytest -n 2` never runs it twice; the browser gates are
+subtests of a single browser session.
 
 Set KERNELSITE_SITE=/some/folder to check a site built elsewhere.
 """
