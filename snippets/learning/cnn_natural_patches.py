@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
-from gabor_fit import fit_gabor
+from gabor_fit import fit_gabor, plot_fits, plot_r2_histogram
 from natural_images import grey_photos, random_patches, whiten
 
 torch.manual_seed(0)
@@ -57,32 +57,15 @@ assert cnn_gabor_fraction > initial_gabor_fraction + 0.3
 
 # %% Figure 1: 16 trained kernels (the first ones, unselected) and 8 random starting kernels,
 # each above its fitted Gabor
-fig, axes = plt.subplots(6, 8, figsize=(8, 6.6))
-shown = [(learned_kernels[i], learned_fits[i]) for i in range(16)]
-shown += [(initial_kernels[i], initial_fits[i]) for i in range(8)]
-for i, (kernel, fit) in enumerate(shown):
-    top, bottom = axes[2 * (i // 8), i % 8], axes[2 * (i // 8) + 1, i % 8]
-    limit = np.abs(kernel).max()
-    top.imshow(kernel, cmap="gray", vmin=-limit, vmax=limit, interpolation="none")
-    bottom.imshow(fit.fitted, cmap="gray", vmin=-limit, vmax=limit, interpolation="none")
-    top.set_title(f"R² {fit.r2:.2f}", fontsize=8)
-for ax in axes.flat:
-    ax.set_xticks([])
-    ax.set_yticks([])
-for row, label in enumerate(
-    ["trained", "Gabor fit", "trained", "Gabor fit", "at start", "Gabor fit"]
-):
-    axes[row, 0].set_ylabel(label, fontsize=8)
-fig.tight_layout()
+plot_fits(
+    [
+        ("trained", learned_kernels[:16], learned_fits[:16]),
+        ("at start", initial_kernels[:8], initial_fits[:8]),
+    ]
+)
 
 # %% Figure 2: fit quality of all kernels, trained and at the start
-fig, ax = plt.subplots(figsize=(6, 2.8))
-bins = np.linspace(0, 1, 21)
-ax.hist(learned_r2, bins=bins, alpha=0.7, label="trained kernels")
-ax.hist(initial_r2, bins=bins, alpha=0.7, label="random starting kernels")
-ax.axvline(r2_threshold, color="black", linestyle="--", label=f"R² = {r2_threshold}")
-ax.set_xlabel("R² of the Gabor fit")
-ax.set_ylabel("number of kernels")
-ax.legend()
-fig.tight_layout()
+plot_r2_histogram(
+    {"trained kernels": learned_r2, "random starting kernels": initial_r2}, r2_threshold
+)
 plt.show()

@@ -132,6 +132,51 @@ def fit_gabor(kernel) -> GaborFit:
     return GaborFit(params, float(r2), fitted)
 
 
+def plot_fits(groups, columns=8):
+    """Figure: each kernel above its fitted Gabor, titled with R².
+
+    ``groups`` is a list of (row label, kernels, fits); each group fills whole rows of ``columns``.
+    """
+    import matplotlib.pyplot as plt
+
+    rows = sum(2 * -(-len(kernels) // columns) for _, kernels, _ in groups)
+    fig, axes = plt.subplots(rows, columns, figsize=(columns, 1.1 * rows))
+    row = 0
+    for label, kernels, fits in groups:
+        for i, (kernel, fit) in enumerate(zip(kernels, fits, strict=True)):
+            top = axes[row + 2 * (i // columns), i % columns]
+            bottom = axes[row + 2 * (i // columns) + 1, i % columns]
+            limit = np.abs(kernel).max()
+            top.imshow(kernel, cmap="gray", vmin=-limit, vmax=limit, interpolation="none")
+            bottom.imshow(fit.fitted, cmap="gray", vmin=-limit, vmax=limit, interpolation="none")
+            top.set_title(f"R² {fit.r2:.2f}", fontsize=8)
+        for r in range(row, row + 2 * -(-len(kernels) // columns), 2):
+            axes[r, 0].set_ylabel(label, fontsize=8)
+            axes[r + 1, 0].set_ylabel("Gabor fit", fontsize=8)
+        row += 2 * -(-len(kernels) // columns)
+    for ax in axes.flat:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def plot_r2_histogram(r2_by_label, threshold):
+    """Figure: histograms of fit quality R², with the threshold that counts as 'Gabor-like'."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 2.8))
+    bins = np.linspace(0, 1, 21)
+    for label, r2 in r2_by_label.items():
+        ax.hist(r2, bins=bins, alpha=0.7, label=label)
+    ax.axvline(threshold, color="black", linestyle="--", label=f"R² = {threshold}")
+    ax.set_xlabel("R² of the Gabor fit")
+    ax.set_ylabel("number of kernels")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
 # %% A fit recovers the parameters of a known Gabor; noise is fitted badly.
 if __name__ == "__main__":
     true = dict(

@@ -12,7 +12,7 @@ Needs `gabor_fit.py` and `natural_images.py` from the same folder.
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
-from gabor_fit import fit_gabor
+from gabor_fit import fit_gabor, plot_fits, plot_r2_histogram
 from natural_images import grey_photos, random_patches
 from sklearn.decomposition import FastICA
 
@@ -46,31 +46,10 @@ assert ica_gabor_fraction > random_gabor_fraction + 0.3
 
 # %% Figure 1: the first 16 ICA filters (in the order FastICA returns them) and 8 random
 # kernels, each above its fitted Gabor
-fig, axes = plt.subplots(6, 8, figsize=(8, 6.6))
-shown = [(ica_filters[i], ica_fits[i]) for i in range(16)] + [
-    (random_kernels[i], random_fits[i]) for i in range(8)
-]
-for i, (kernel, fit) in enumerate(shown):
-    top, bottom = axes[2 * (i // 8), i % 8], axes[2 * (i // 8) + 1, i % 8]
-    limit = np.abs(kernel).max()
-    top.imshow(kernel, cmap="gray", vmin=-limit, vmax=limit, interpolation="none")
-    bottom.imshow(fit.fitted, cmap="gray", vmin=-limit, vmax=limit, interpolation="none")
-    top.set_title(f"R² {fit.r2:.2f}", fontsize=8)
-for ax in axes.flat:
-    ax.set_xticks([])
-    ax.set_yticks([])
-for row, label in enumerate(["ICA", "Gabor fit", "ICA", "Gabor fit", "random", "Gabor fit"]):
-    axes[row, 0].set_ylabel(label, fontsize=8)
-fig.tight_layout()
+plot_fits(
+    [("ICA", ica_filters[:16], ica_fits[:16]), ("random", random_kernels[:8], random_fits[:8])]
+)
 
 # %% Figure 2: fit quality of all 64 ICA filters and all 64 random kernels
-fig, ax = plt.subplots(figsize=(6, 2.8))
-bins = np.linspace(0, 1, 21)
-ax.hist(ica_r2, bins=bins, alpha=0.7, label="ICA filters")
-ax.hist(random_r2, bins=bins, alpha=0.7, label="random kernels")
-ax.axvline(r2_threshold, color="black", linestyle="--", label=f"R² = {r2_threshold}")
-ax.set_xlabel("R² of the Gabor fit")
-ax.set_ylabel("number of kernels")
-ax.legend()
-fig.tight_layout()
+plot_r2_histogram({"ICA filters": ica_r2, "random kernels": random_r2}, r2_threshold)
 plt.show()
