@@ -27,7 +27,7 @@ VALUE = re.compile(
     r"(?:\s+(?P<spec>[^\s}]+))?\s*\}\}"
 )
 LINK = re.compile(
-    r"(?P<bang>!?)\[(?P<text>[^\]]*)\]\(snippet:(?P<id>[^)#\s]+)(?:#(?P<part>[^)\s]+))?\)"
+    r"(?P<bang>!?)\[(?P<text>(?:\{\{.*?\}\}|[^\]])*)\]\(snippet:(?P<id>[^)#\s]+)(?:#(?P<part>[^)\s]+))?\)"
 )
 CODE = re.compile(
     r"^(?P<i>[ \t]*)(?P<fence>`{3,}|~{3,}).*?^(?P=i)(?P=fence)[ \t]*$"  # fenced block
@@ -106,23 +106,24 @@ def render(markdown: str, page: str, results: dict[str, Result]) -> str:
     """Replace every directive of ``page`` (its path below docs/) using the snippets' results."""
     page_dir = posixpath.dirname(page) or "."
 
-    def error(match: re.Match, message: str) -> EmbedError:
-        return EmbedError(page, markdown.count("\n", 0, match.start()) + 1, message)
+    def error(match: re.Match, message: str, offset: int = 0) -> EmbedError:
+        line = markdown.count("\n", 0, offset + match.start()) + 1
+        return EmbedError(page, line, message)
 
-    def result_for(match: re.Match) -> Result:
+    def result_for(match: re.Match, offset: int = 0) -> Result:
         if match["id"] not in results:
-            raise error(match, f"no snippet snippets/{match['id']}")
+            raise error(match, f"no snippet snippets/{match['id']}", offset)
         return results[match["id"]]
 
     def block(match: re.Match) -> str:
         return code_block(result_for(match), page_dir, match["indent"])
 
-    def value(match: re.Match) -> str:
-        result = result_for(match)
+    def value(match: re.Match, offset: int = 0) -> str:
+        result = result_for(match, offset)
         try:
             return format(lookup(result, match["name"]), match["spec"] or "")
         except (KeyError, IndexError, TypeError, ValueError) as problem:
-            raise error(match, str(problem).strip("\"'")) from None
+            raise error(match, str(problem).strip("\"'"), offset) from None
 
     def link(match: re.Match) -> str:
         result = result_for(match)
@@ -143,12 +144,16 @@ def render(markdown: str, page: str, results: dict[str, Result]) -> str:
             raise error(match, f"{result.snippet.id} wrote no file {part!r} (files: {files})")
         if match["bang"] and not match["text"].strip():
             raise error(match, f"image of {result.snippet.id}#{part} has no alt text")
+        # Values may be quoted in alt text and link text too.
+        text = VALUE.sub(lambda m: value(m, match.start("text")), match["text"])
         url = posixpath.relpath(site_path(result.snippet.id, name), page_dir)
-        return f"{match['bang']}[{match['text']}]({url})"
+        return f"{match['bang']}[{text}]({url})"
 
     replace = {"block": block, "value": value, "link": link}
     out, end = [], 0
     for kind, match in directives(markdown):
+        if match.start() < end:  # a value inside a link's text: the link replaced it
+            continue
         out += [markdown[end : match.start()], replace[kind](match)]
         end = match.end()
     return "".join(out) + markdown[end:]

@@ -93,6 +93,9 @@ def test_page_embeds_code_output_figures_values_and_downloads(tmp_path):
 
         ![Random walk](snippet:demo/figs.py#1)
 
+        ![Mean {{ value demo/figs.py mean_value .2f }},
+        size {{ value demo/figs.py sizes[1] }}](snippet:demo/figs.py#2)
+
         {{ value demo/figs.py table }}
 
         Literal `{{ value demo/nope.py x }}` stays code.
@@ -105,6 +108,8 @@ def test_page_embeds_code_output_figures_values_and_downloads(tmp_path):
     assert "Two figures, a printed line, values, and a written file." in html  # the code
     assert "mean " + str(round(mean, 3)) in html  # the printed output
     assert 'alt="Random walk" src="snippets/demo/figs/fig1.svg"' in html
+    assert f'alt="Mean {mean:.2f},\nsize 2" src="snippets/demo/figs/fig2.png"' in html
+    assert html.count("{{") == 1  # only the one inside inline code
     assert "<table>" in html
     assert "{{ value demo/nope.py x }}" in html
     out = site / "snippets" / "demo" / "figs"
@@ -168,6 +173,10 @@ def test_failing_snippet_names_file_line_and_page(tmp_path, caplog):
         (
             "# P\n\n[x](snippet:demo/figs.py#gone.csv)\n",
             "docs/index.md:3: demo/figs.py wrote no file 'gone.csv'",
+        ),
+        (
+            "# P\n\n![A\nb {{ value demo/figs.py nope }}](snippet:demo/figs.py#1)\n",
+            "docs/index.md:4: demo/figs.py has no value 'nope'",
         ),
         ("# P\n\n$\\frac{1}{$\n", "docs/index.md: cannot convert LaTeX"),
     ],

@@ -24,6 +24,7 @@ x_train, x_test, y_train, y_test = train_test_split(
 )
 x_train, x_test = (torch.tensor(a, dtype=torch.float32).unsqueeze(1) for a in (x_train, x_test))
 y_train, y_test = torch.tensor(y_train), torch.tensor(y_test)
+n_train, n_test = len(x_train), len(x_test)
 SEEDS, EPOCHS, BATCH, LR = range(5), 10, 128, 0.05
 
 # %% A bank of 16 Gabor kernels, 5×5: 4 orientations x 2 frequencies x (cosine, sine) phase.

@@ -15,6 +15,7 @@ from digits_cnn import accuracy, load_data, make_cnn, train
 
 x_train, y_train, x_test, y_test = load_data()
 n_train, n_test = len(x_train), len(x_test)
+n_images = n_train + n_test
 
 # %% Train from five random starts; keep the first network to look at
 seeds = [0, 1, 2, 3, 4]
