@@ -12,6 +12,7 @@ import io
 import json
 import math
 import os
+import resource
 import runpy
 import sys
 import time
@@ -104,10 +105,18 @@ def save_figures(out_dir: Path) -> list[str]:
     return names
 
 
-def run(snippet: Path, out_dir: Path, threads: int) -> None:
+def limit_cpu(seconds: float) -> None:
+    """Let the kernel stop this process (SIGXCPU) once it has used ``seconds`` of CPU time."""
+    limit = math.ceil(seconds)
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 5))
+
+
+def run(snippet: Path, out_dir: Path, threads: int, cpu_limit: float) -> None:
     """Run ``snippet``; write ``result.json`` (or ``error.json``) into ``out_dir``."""
     import torch
     from threadpoolctl import threadpool_limits
+
+    limit_cpu(cpu_limit)
 
     # Snippets run side by side: each gets its share of the cores, in torch and in numpy's BLAS.
     torch.set_num_threads(threads)
@@ -121,7 +130,7 @@ def run(snippet: Path, out_dir: Path, threads: int) -> None:
     sys.dont_write_bytecode = True
     plt.show = lambda *args, **kwargs: None  # figures are collected after the run
     stdout = io.StringIO()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()
     try:
         with contextlib.redirect_stdout(stdout), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -145,9 +154,10 @@ def run(snippet: Path, out_dir: Path, threads: int) -> None:
             )
         )
         raise SystemExit(1) from None
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
     result = {
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu_seconds, 2),
         "stdout": stdout.getvalue(),
         "warnings": [
             f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}" for w in caught

@@ -69,31 +69,85 @@ def site_path(snippet_id: str, name: str) -> str:
     return f"snippets/{snippet_id.removesuffix('.py')}/{name}"
 
 
-def lookup(result: Result, name: str):
+def lookup_value(values: dict, snippet_id: str, name: str):
+    """The value ``name`` (``a``, ``a.key``, ``a[0]``) among a snippet's recorded values."""
     head, *_ = re.split(r"[.\[]", name, maxsplit=1)
-    if head not in result.values:
-        known = ", ".join(sorted(result.values)) or "none"
-        raise KeyError(f"{result.snippet.id} has no value {head!r} (values: {known})")
-    value = result.values[head]
+    if head not in values:
+        known = ", ".join(sorted(values)) or "none"
+        raise ValueError(f"{snippet_id} has no value {head!r} (values: {known})")
+    value, reached = values[head], head
     for key, index in FIELD.findall(name[len(head) :]):
-        value = value[key] if key else value[int(index)]
+        if key:
+            if not isinstance(value, dict) or key not in value:
+                keys = ", ".join(sorted(value)) if isinstance(value, dict) else "none"
+                kind = type(value).__name__
+                raise ValueError(
+                    f"{snippet_id} value {reached}.{key}: {reached} is a {kind} without key "
+                    f"{key!r} (keys: {keys})"
+                )
+            value, reached = value[key], f"{reached}.{key}"
+        else:
+            if not isinstance(value, list) or int(index) >= len(value):
+                size = (
+                    f"the list has {len(value)} items"
+                    if isinstance(value, list)
+                    else (f"{reached} is a {type(value).__name__}, not a list")
+                )
+                raise ValueError(f"{snippet_id} value {reached}[{index}]: {size}")
+            value, reached = value[int(index)], f"{reached}[{index}]"
     return value
 
 
-def code_block(result: Result, page_dir: str, indent: str) -> str:
+def lookup(result: Result, name: str):
+    return lookup_value(result.values, result.snippet.id, name)
+
+
+ICONS = {
+    ".py": ":material-download:",
+    ".zip": ":material-folder-zip-outline:",
+    ".ipynb": ":material-notebook-outline:",
+}
+
+
+def download_links(result: Result, results: dict[str, Result], page_dir: str) -> list[str]:
+    """The download links of a snippet and, if it imports helpers, a line naming them."""
+
+    def url(snippet_id: str, name: str) -> str:
+        return posixpath.relpath(site_path(snippet_id, name), page_dir)
+
+    code, notebook = result.snippet.downloads
+    label = code if code.endswith(".py") else f"{code} (snippet + helpers)"
+    links = " · ".join(
+        f"[{ICONS[posixpath.splitext(name)[1]]} {text}]({url(result.snippet.id, name)})"
+        "{ download }"
+        for name, text in ((code, label), (notebook, notebook))
+    )
+    lines = [links, "{ .snippet-downloads }"]
+    if result.snippet.helpers:
+        folder = posixpath.dirname(result.snippet.id)
+        helpers = []
+        for helper in result.snippet.helpers:
+            helper_id = posixpath.join(folder, helper.name)
+            download = results[helper_id].snippet.downloads[0]
+            helpers.append(f"[`{helper.name}`]({url(helper_id, download)})")
+        lines += [
+            "",
+            f"Needs the helper module {', '.join(helpers)} in the same folder; the .zip and "
+            "the notebook include it.",
+            "{ .snippet-helpers }",
+        ]
+    return lines
+
+
+def code_block(result: Result, results: dict[str, Result], page_dir: str, indent: str) -> str:
     source = result.snippet.path.read_text(encoding="utf-8").rstrip("\n")
     fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", source)), default=0))
-    stem = posixpath.basename(result.snippet.id).removesuffix(".py")
-    py = posixpath.relpath(site_path(result.snippet.id, f"{stem}.py"), page_dir)
-    nb = posixpath.relpath(site_path(result.snippet.id, f"{stem}.ipynb"), page_dir)
     parts = [
         f'{fence}python title="snippets/{result.snippet.id}"',
         source,
         fence,
         "",
-        f"[:material-download: {stem}.py]({py}){{ download }} · "
-        f"[:material-notebook-outline: {stem}.ipynb]({nb}){{ download }}",
-        "{ .snippet-downloads }",
+        *download_links(result, results, page_dir),
     ]
     if result.stdout.strip():
         out = result.stdout.rstrip("\n")
@@ -116,14 +170,27 @@ def render(markdown: str, page: str, results: dict[str, Result]) -> str:
         return results[match["id"]]
 
     def block(match: re.Match) -> str:
-        return code_block(result_for(match), page_dir, match["indent"])
+        return code_block(result_for(match), results, page_dir, match["indent"])
 
     def value(match: re.Match, offset: int = 0) -> str:
         result = result_for(match, offset)
+        found = lookup_or_fail(result, match, offset)
+        spec = match["spec"] or ""
         try:
-            return format(lookup(result, match["name"]), match["spec"] or "")
-        except (KeyError, IndexError, TypeError, ValueError) as problem:
-            raise error(match, str(problem).strip("\"'"), offset) from None
+            return format(found, spec)
+        except (TypeError, ValueError) as problem:
+            raise error(
+                match,
+                f"{result.snippet.id} value {match['name']} = {found!r} cannot be formatted "
+                f"with {spec!r}: {problem}",
+                offset,
+            ) from None
+
+    def lookup_or_fail(result: Result, match: re.Match, offset: int):
+        try:
+            return lookup(result, match["name"])
+        except ValueError as problem:
+            raise error(match, str(problem), offset) from None
 
     def link(match: re.Match) -> str:
         result = result_for(match)

@@ -17,21 +17,35 @@ from mkdocs.structure.files import File
 from kernelsite import embed, mathml, notebook, runner
 
 log = logging.getLogger("mkdocs.hooks.kernelsite")
-TIMEOUT = float(os.environ.get("KERNELSITE_TIMEOUT", "60"))
+# The knobs a reader may turn (listed on the "Rebuild this site" page and by `make help`).
+CPU_LIMIT = float(os.environ.get("KERNELSITE_CPU_LIMIT", runner.CPU_LIMIT))
+WALL_LIMIT = float(os.environ.get("KERNELSITE_WALL_LIMIT", runner.WALL_LIMIT))
+JOBS = int(os.environ.get("KERNELSITE_JOBS", "0")) or None
+CACHE = os.environ.get("KERNELSITE_CACHE", ".cache")
+JUPYTER_CONFIG = Path(__file__).parent / "jupyter"
 state: dict = {}
 CODE_AREA = re.compile(r'(<div)( class="[^"]*\b(?:highlight|jp-InputArea|jp-OutputArea)[\s"])')
 
 
 def on_config(config):
     root = Path(config.config_file_path).parent
+    # Notebook kernels talk to the build over local sockets (see kernelsite/jupyter/).
+    paths = [
+        str(JUPYTER_CONFIG),
+        *filter(None, os.environ.get("JUPYTER_CONFIG_PATH", "").split(":")),
+    ]
+    os.environ["JUPYTER_CONFIG_PATH"] = ":".join(dict.fromkeys(paths))
     lock = root / "requirements.lock"
     state.update(
         root=root,
         snippets=root / "snippets",
-        cache=root / ".cache" / "snippets",
+        cache=root / CACHE / "snippets",
         salt=lock.read_bytes() if lock.is_file() else b"",
     )
-    drop_corrupt_notebook_cache(root / ".cache" / "mkdocs-jupyter")
+    notebooks = config.plugins.get("mkdocs-jupyter")
+    if notebooks is not None:  # its cache follows KERNELSITE_CACHE too
+        notebooks.config["cache_dir"] = str(root / CACHE / "mkdocs-jupyter")
+        drop_corrupt_notebook_cache(Path(notebooks.config["cache_dir"]))
     return config
 
 
@@ -58,7 +72,14 @@ def on_files(files, config):
                 raise PluginError(f"docs/{page.src_uri}:{line}: no snippet snippets/{snippet_id}")
             embedded.setdefault(snippet_id, []).append(f"docs/{page.src_uri}:{line}")
     try:
-        results = runner.run_all(snippets, state["cache"], timeout=TIMEOUT, log=log.info)
+        results = runner.run_all(
+            snippets,
+            state["cache"],
+            jobs=JOBS,
+            cpu_limit=CPU_LIMIT,
+            wall_limit=WALL_LIMIT,
+            log=log.info,
+        )
     except runner.SnippetError as error:
         report = []
         for failure in error.failures:
@@ -72,13 +93,7 @@ def on_files(files, config):
             log.warning(f"snippets/{result.snippet.id}: {warning}")
         if result.snippet.id not in embedded and result.snippet.path not in imported:
             log.warning(f"snippets/{result.snippet.id} is not embedded in any page")
-        stem = Path(result.snippet.id).stem
-        names = [
-            *result.figures,
-            f"{stem}.py",
-            f"{stem}.ipynb",
-            *(f"files/{f}" for f in result.files),
-        ]
+        names = [*result.figures, *result.snippet.downloads, *(f"files/{f}" for f in result.files)]
         for name in names:
             uri = embed.site_path(result.snippet.id, name)
             files.append(File.generated(config, uri, abs_src_path=str(result.folder / name)))

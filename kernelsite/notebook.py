@@ -24,8 +24,8 @@ from pathlib import Path
 import jupytext
 
 from kernelsite.capture import palette_png
+from kernelsite.downloads import write_notebook
 from kernelsite.mathml import to_mathml
-from kernelsite.runner import write_notebook
 
 STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
 EXTERNAL = re.compile(

@@ -15,17 +15,20 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import shutil
+import signal
 import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import jupytext
+from kernelsite import capture, downloads
 
-from kernelsite import capture
-
-GLUE_FILES = [Path(capture.__file__), Path(__file__)]
+GLUE_FILES = [Path(capture.__file__), Path(downloads.__file__), Path(__file__)]
+# A runaway snippet is stopped by the CPU time it used, never because the machine is slow; the
+# wall-clock limit only catches a snippet that hangs without computing (it is generous).
+CPU_LIMIT = 120.0
+WALL_LIMIT = 900.0
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,11 @@ class Snippet:
     id: str  # path below the snippets folder, e.g. "notation/flip.py"
     path: Path
     key: str
+    helpers: tuple[Path, ...] = ()  # sibling modules it imports, shipped with its downloads
+
+    @property
+    def downloads(self) -> list[str]:
+        return downloads.names(self.path.stem, bool(self.helpers))
 
 
 @dataclass
@@ -41,6 +49,7 @@ class Result:
     folder: Path
     cached: bool
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     stdout: str = ""
     warnings: list[str] = field(default_factory=list)
     values: dict = field(default_factory=dict)
@@ -101,18 +110,10 @@ def discover(snippets_dir: Path, salt: bytes = b"") -> list[Snippet]:
     for path in sorted(snippets_dir.rglob("*.py")):
         if "__pycache__" in path.parts:
             continue
-        key = fingerprint([path, *local_imports(path)], glue)
-        snippets.append(Snippet(path.relative_to(snippets_dir).as_posix(), path, key))
+        helpers = tuple(local_imports(path))
+        key = fingerprint([path, *helpers], glue)
+        snippets.append(Snippet(path.relative_to(snippets_dir).as_posix(), path, key, helpers))
     return snippets
-
-
-def write_notebook(source: str, target: Path) -> None:
-    """Write a jupytext percent file as ``.ipynb``, with cell ids derived from the cells' text
-    (jupytext draws random ones), so the download is the same file on every build."""
-    notebook = jupytext.reads(source, fmt="py:percent")
-    for number, cell in enumerate(notebook.cells):
-        cell.id = hashlib.sha256(f"{number}:{cell.source}".encode()).hexdigest()[:8]
-    jupytext.write(notebook, target, fmt="ipynb")
 
 
 def load(snippet: Snippet, folder: Path, cached: bool) -> Result:
@@ -128,10 +129,7 @@ def _finish(snippet: Snippet, tmp: Path, exitcode: int, cache_dir: Path) -> Resu
             error = json.loads(error_file.read_text())
             return Failure(snippet, error["line"], error["error"], error["traceback"])
         return Failure(snippet, None, f"the snippet's process died (exit code {exitcode})")
-    # The downloads: the exact source, and the same file as a notebook (jupytext percent format).
-    source = snippet.path.read_text(encoding="utf-8")
-    (tmp / snippet.path.name).write_text(source, encoding="utf-8")
-    write_notebook(source, tmp / snippet.path.with_suffix(".ipynb").name)
+    downloads.write(snippet.path, list(snippet.helpers), tmp)
     final = cache_dir / snippet.key
     try:
         tmp.rename(final)
@@ -140,18 +138,60 @@ def _finish(snippet: Snippet, tmp: Path, exitcode: int, cache_dir: Path) -> Resu
     return load(snippet, final, cached=False)
 
 
+def drop_orphans(tmp_root: Path) -> None:
+    """Remove the temporary folders of builds that were killed (their process is gone)."""
+    for folder in tmp_root.iterdir():
+        pid = folder.name.split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def cpu_seconds_of(pid: int) -> float:
+    """CPU time (user + system) a live process has used so far, from /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Timings:
+    """Each snippet's last run time, kept beside the cache, to estimate what a build has left."""
+
+    def __init__(self, cache_dir: Path):
+        self.file = cache_dir / "times.json"
+        try:
+            self.seconds: dict[str, float] = json.loads(self.file.read_text())
+        except (OSError, ValueError):
+            self.seconds = {}
+
+    def remaining(self, snippets: list[Snippet], jobs: int) -> float:
+        default = 5.0
+        return sum(self.seconds.get(s.id, default) for s in snippets) / jobs
+
+    def save(self) -> None:
+        tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(self.seconds, indent=0, sort_keys=True))
+        tmp.replace(self.file)
+
+
 def run_all(
     snippets: list[Snippet],
     cache_dir: Path,
     jobs: int | None = None,
-    timeout: float = 60.0,
+    cpu_limit: float = CPU_LIMIT,
+    wall_limit: float = WALL_LIMIT,
     log: Callable[[str], None] = print,
 ) -> dict[str, Result]:
-    """Run every snippet that has no cache entry; return all results or raise SnippetError."""
+    """Run every snippet that has no cache entry; return all results or raise SnippetError.
+
+    A snippet is stopped when it has used ``cpu_limit`` seconds of CPU (a runaway), or when it
+    has run ``wall_limit`` seconds of wall-clock time (a hang)."""
     cache_dir = cache_dir.resolve()
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp_root = cache_dir / "tmp"
     tmp_root.mkdir(exist_ok=True)
+    drop_orphans(tmp_root)
     jobs = jobs or os.cpu_count() or 1
     threads = max(1, (os.cpu_count() or 1) // jobs)
     total = len(snippets)
@@ -165,6 +205,11 @@ def run_all(
         else:
             todo.append(snippet)
     if todo:
+        timings = Timings(cache_dir)
+        log(
+            f"running {len(todo)} snippet(s), {jobs} at a time: about "
+            f"{timings.remaining(todo, jobs):.0f} s on an idle machine"
+        )
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(capture.PRELOAD)
         running: dict = {}
@@ -172,21 +217,37 @@ def run_all(
             while todo or running:
                 while todo and len(running) < jobs:
                     snippet = todo.pop(0)
-                    tmp = Path(tempfile.mkdtemp(prefix=f"{snippet.key}-", dir=tmp_root))
+                    prefix = f"{os.getpid()}-{snippet.key}-"
+                    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_root))
                     process = context.Process(
-                        target=capture.run, args=(snippet.path, tmp, threads), daemon=True
+                        target=capture.run,
+                        args=(snippet.path, tmp, threads, cpu_limit),
+                        daemon=True,
                     )
                     process.start()
                     running[process] = (snippet, tmp, time.monotonic())
                 multiprocessing.connection.wait([p.sentinel for p in running], timeout=0.2)
                 for process, (snippet, tmp, started) in list(running.items()):
                     elapsed = time.monotonic() - started
-                    if process.exitcode is None and elapsed <= timeout:
+                    if process.exitcode is None and elapsed <= wall_limit:
                         continue
                     if process.exitcode is None:
+                        cpu = cpu_seconds_of(process.pid)
                         process.kill()
                         process.join()
-                        outcome = Failure(snippet, None, f"took more than {timeout:.0f} s (killed)")
+                        outcome = Failure(
+                            snippet,
+                            None,
+                            f"still running after {wall_limit:.0f} s (it had used {cpu:.1f} s of "
+                            "CPU): stopped as hung (KERNELSITE_WALL_LIMIT)",
+                        )
+                    elif process.exitcode == -signal.SIGXCPU:
+                        outcome = Failure(
+                            snippet,
+                            None,
+                            f"used {cpu_limit:.0f} s of CPU, the limit for one snippet: stopped "
+                            "as a runaway (KERNELSITE_CPU_LIMIT)",
+                        )
                     else:
                         outcome = _finish(snippet, tmp, process.exitcode, cache_dir)
                     del running[process]
@@ -195,13 +256,17 @@ def run_all(
                     if isinstance(outcome, Failure):
                         failures.append(outcome)
                         log(f"[{done}/{total}] {snippet.id} FAILED after {elapsed:.1f} s")
-                    else:
-                        results[snippet.id] = outcome
-                        log(f"[{done}/{total}] {snippet.id} {outcome.seconds:.1f} s")
+                        continue
+                    results[snippet.id] = outcome
+                    timings.seconds[snippet.id] = outcome.seconds
+                    left = timings.remaining(todo, jobs)
+                    eta = f", about {left:.0f} s left" if todo else ""
+                    log(f"[{done}/{total}] {snippet.id} {outcome.seconds:.1f} s{eta}")
         finally:
             for process, (_, tmp, _) in running.items():  # interrupted: stop children, drop temps
                 process.kill()
                 shutil.rmtree(tmp, ignore_errors=True)
+            timings.save()
     if failures:
         raise SnippetError(failures)
     return results

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,3 +38,21 @@ def snippet_module(snippet_id: str):
         return module
     finally:
         sys.path.remove(str(path.parent))
+
+
+def notebook_client(notebook, folder: Path, timeout: float = 1800):
+    """An nbclient runner for ``notebook`` in ``folder`` with a fresh python3 kernel. The kernel
+    talks over local sockets (no TCP, so no eavesdropping warning); ``timeout`` only stops a
+    cell that hangs."""
+    from nbclient import NotebookClient
+    from traitlets.config import Config
+
+    sockets = Path(tempfile.gettempdir()) / f"kernelsite-test-{os.getpid()}"
+    config = Config({"KernelManager": {"transport": "ipc", "ip": str(sockets)}})
+    return NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(folder)}},
+        config=config,
+    )

@@ -16,10 +16,9 @@ import textwrap
 import jupytext
 import nbformat
 import pytest
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from conftest import ROOT
+from conftest import ROOT, notebook_client
 from kernelsite.capture import palette_png
 
 NOTEBOOK = ROOT / "docs" / "visualising.py"
@@ -60,9 +59,7 @@ class Kernel:
 def kernel(tmp_path_factory):
     folder = tmp_path_factory.mktemp("empty")
     notebook = jupytext.read(NOTEBOOK)
-    client = NotebookClient(
-        notebook, timeout=180, kernel_name="python3", resources={"metadata": {"path": str(folder)}}
-    )
+    client = notebook_client(notebook, folder)
     with client.setup_kernel():
         for index, cell in enumerate(notebook.cells):
             if cell.cell_type != "code":
