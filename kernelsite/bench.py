@@ -1,0 +1,121 @@
+"""``make bench``: how fast the site builds, against its budgets (speed is measured here, never
+asserted by a test).
+
+1. Every snippet runs alone, as a reader runs it (its folder's helpers beside it, an empty
+   working directory, one thread), two at a time; its CPU seconds come from the kernel's
+   accounting of the child process, so a busy machine changes the wall time, not the CPU time.
+2. A cold build (empty cache) and a build with nothing changed, both into a scratch folder.
+
+Exits non-zero when a budget is exceeded. The build budgets assume an idle machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from kernelsite import capture, runner
+
+ROOT = Path(__file__).resolve().parents[1]
+BUDGETS = {  # name: (limit, unit)
+    "slowest snippet, CPU": (15.0, "s"),
+    "all snippets, CPU beyond imports": (120.0, "s"),
+    "cold build, wall": (60.0, "s"),
+    "no-change rebuild, wall": (3.0, "s"),
+}
+ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+
+
+@dataclass
+class Timing:
+    name: str
+    cpu: float
+    wall: float
+
+
+def timed(command: list[str], cwd: Path, env: dict | None = None) -> Timing:
+    """Run ``command``; its CPU time (user + system, all threads) and wall time."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{process.stderr.read().decode()[-3000:]}")
+    return Timing(command[-1], usage.ru_utime + usage.ru_stime, wall)
+
+
+def run_alone(snippet: runner.Snippet) -> Timing:
+    with tempfile.TemporaryDirectory() as folder:
+        for path in (snippet.path, *snippet.helpers):
+            shutil.copy(path, folder)
+        env = {**os.environ, "MPLBACKEND": "Agg", **ONE_THREAD}
+        timing = timed([sys.executable, snippet.path.name], Path(folder), env)
+    return Timing(snippet.id, timing.cpu, timing.wall)
+
+
+def import_cost() -> float:
+    """CPU seconds a process spends importing the libraries every snippet uses."""
+    modules = ", ".join(m for m in capture.PRELOAD if m != capture.__name__)
+    env = {**os.environ, **ONE_THREAD}
+    return min(timed([sys.executable, "-c", f"import {modules}"], ROOT, env).cpu for _ in range(3))
+
+
+def build(site: Path, cache: Path) -> float:
+    env = {**os.environ, "KERNELSITE_CACHE": str(cache), "NO_MKDOCS_2_WARNING": "1"}
+    mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)]
+    return timed(mkdocs, ROOT, env).wall
+
+
+def report(measured: dict[str, float]) -> bool:
+    ok = True
+    print("\nbudgets:")
+    for name, value in measured.items():
+        limit, unit = BUDGETS[name]
+        verdict = "ok" if value <= limit else "OVER BUDGET"
+        ok &= value <= limit
+        print(f"  {name:34s} {value:7.1f} {unit}  (budget {limit:g} {unit})  {verdict}")
+    return ok
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--no-build", action="store_true", help="time the snippets only")
+    args = parser.parse_args()
+    snippets = runner.discover(ROOT / "snippets")
+    imports = import_cost()
+    print(f"importing numpy, scipy, torch, matplotlib: {imports:.1f} s of CPU per process")
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        timings = list(pool.map(run_alone, snippets))
+    print(f"\n{'snippet':45s} {'CPU s':>7s} {'wall s':>7s}")
+    for timing in timings:
+        print(f"{timing.name:45s} {timing.cpu:7.1f} {timing.wall:7.1f}")
+    total = sum(t.cpu for t in timings)
+    beyond = sum(max(0.0, t.cpu - imports) for t in timings)
+    print(f"{'total':45s} {total:7.1f} {sum(t.wall for t in timings):7.1f}")
+    print("\nslowest five (CPU):")
+    for timing in sorted(timings, key=lambda t: -t.cpu)[:5]:
+        print(f"  {timing.name:43s} {timing.cpu:7.1f}")
+    measured = {
+        "slowest snippet, CPU": max(t.cpu for t in timings),
+        "all snippets, CPU beyond imports": beyond,
+    }
+    if not args.no_build:
+        with tempfile.TemporaryDirectory() as scratch:
+            site, cache = Path(scratch) / "site", Path(scratch) / "cache"
+            measured["cold build, wall"] = build(site, cache)
+            measured["no-change rebuild, wall"] = build(site, cache)
+    return 0 if report(measured) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
