@@ -158,6 +158,22 @@ def test_failing_snippet_names_file_line_and_page(tmp_path, caplog):
             "# P\n\n![A\nb {{ value demo/figs.py nope }}](snippet:demo/figs.py#1)\n",
             "docs/index.md:4: demo/figs.py has no value 'nope'",
         ),
+        (
+            "# P\n\nSee {{ value demo/figs.py sizes[9] }}.\n",
+            "docs/index.md:3: demo/figs.py value sizes[9]: the list has 3 items",
+        ),
+        (
+            "# P\n\nSee {{ value demo/figs.py mean_value Q }}.\n",
+            "docs/index.md:3: demo/figs.py value mean_value = ",
+        ),
+        (
+            "# P\n\nSee {{ value demo/figs.py mean_value Q }}.\n",
+            "cannot be formatted with 'Q'",
+        ),
+        (
+            "# P\n\nSee {{ value demo/figs.py sizes.key }}.\n",
+            "docs/index.md:3: demo/figs.py value sizes.key: sizes is a list without key 'key'",
+        ),
         ("# P\n\n$\\frac{1}{$\n", "docs/index.md: cannot convert LaTeX"),
     ],
 )
