@@ -1,0 +1,33 @@
+"""Every snippet says in its first lines what to install to run it alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import SNIPPETS
+from kernelsite import requirements, runner
+
+SNIPPET_LIST = runner.discover(SNIPPETS)
+
+
+@pytest.mark.parametrize("snippet", SNIPPET_LIST, ids=[s.id for s in SNIPPET_LIST])
+def test_docstring_names_the_pinned_packages_the_snippet_and_its_helpers_import(snippet):
+    line = requirements.pip_line(snippet)
+    docstring = snippet.path.read_text(encoding="utf-8").split('"""')[1]
+    assert line in docstring, (
+        f"snippets/{snippet.id} should end its docstring with:\n{line}\n"
+        "(run `python -m kernelsite.requirements` to write it)"
+    )
+
+
+def test_the_line_lists_exactly_the_imported_distributions(tmp_path):
+    (tmp_path / "helper.py").write_text("import numpy\n")
+    (tmp_path / "demo.py").write_text('"""Demo."""\nimport json\nimport helper\nimport torch\n')
+    snippet = runner.discover(tmp_path)[0]
+    line = requirements.pip_line(snippet)
+    pins = requirements.pins()
+    assert line == f"Needs: pip install {pins['numpy']} {pins['torch']}"
+    assert pins["torch"] == "torch==2.13.0"
+    source = requirements.with_line((tmp_path / "demo.py").read_text(), line)
+    assert source.startswith(f'"""Demo.\n\n{line}\n"""')
+    assert requirements.with_line(source, line) == source
