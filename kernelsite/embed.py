@@ -1,8 +1,8 @@
 """The three page directives, replaced in a page's Markdown before it is rendered.
 
-``{{ snippet notation/flip.py }}``
-    alone on a line: the snippet's code exactly as in the file, download links (.py, .ipynb),
-    and its printed output.
+``{{ snippet notation/flip.py }}`` (or ``{{ snippet notation/flip.py open }}``)
+    alone on a line: download links (.py or .zip, .ipynb), the snippet's code in a collapsed
+    block (open with ``open``) without its jupytext cell markers, and its printed output.
 ``![alt text](snippet:notation/flip.py#1)``
     figure 1 of that snippet (``#name.png``: a file the snippet wrote; no ``#``: the .py file).
     An image must have alt text.
@@ -21,7 +21,12 @@ from dataclasses import dataclass
 
 from kernelsite.runner import Result
 
-BLOCK = re.compile(r"^(?P<indent>[ \t]*)\{\{\s*snippet\s+(?P<id>\S+?)\s*\}\}[ \t]*$", re.MULTILINE)
+BLOCK = re.compile(
+    r"^(?P<indent>[ \t]*)\{\{\s*snippet\s+(?P<id>\S+?)(?:\s+(?P<open>open))?\s*\}\}[ \t]*$",
+    re.MULTILINE,
+)
+# jupytext cell markers: kept in the file and the downloads, hidden in the reading view.
+CELL_MARKER = re.compile(r"^# %%.*\n", re.MULTILINE)
 VALUE = re.compile(
     r"\{\{\s*value\s+(?P<id>\S+)\s+(?P<name>[A-Za-z_]\w*(?:\.\w+|\[\d+\])*)"
     r"(?:\s+(?P<spec>[^\s}]+))?\s*\}\}"
@@ -139,15 +144,29 @@ def download_links(result: Result, results: dict[str, Result], page_dir: str) ->
     return lines
 
 
-def code_block(result: Result, results: dict[str, Result], page_dir: str, indent: str) -> str:
-    source = result.snippet.path.read_text(encoding="utf-8").rstrip("\n")
-    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", source)), default=0))
+def reading_view(source: str) -> str:
+    """The code as shown on the page: without jupytext cell markers, nor the blank lines they
+    leave in a row (the markers are comments: what a reader copies still runs)."""
+    shown = CELL_MARKER.sub("", source)
+    return re.sub(r"\n{3,}", "\n\n", shown).strip("\n")
+
+
+def code_block(
+    result: Result, results: dict[str, Result], page_dir: str, indent: str, shown_open: bool
+) -> str:
+    """Download links, then the code in a collapsible block titled with the file name and its
+    size (open when the page asks for it), then the printed output."""
+    source = result.snippet.path.read_text(encoding="utf-8")
+    lines = len(source.splitlines())
+    code = reading_view(source)
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", code)), default=0))
+    marker = "???+" if shown_open else "???"
     parts = [
-        f'{fence}python title="snippets/{result.snippet.id}"',
-        source,
-        fence,
-        "",
         *download_links(result, results, page_dir),
+        "",
+        f'{marker} snippet "snippets/{result.snippet.id} · {lines} lines"',
+        "",
+        *(f"    {line}" if line else "" for line in [f"{fence}python", *code.split("\n"), fence]),
     ]
     if result.stdout.strip():
         out = result.stdout.rstrip("\n")
@@ -170,7 +189,9 @@ def render(markdown: str, page: str, results: dict[str, Result]) -> str:
         return results[match["id"]]
 
     def block(match: re.Match) -> str:
-        return code_block(result_for(match), results, page_dir, match["indent"])
+        return code_block(
+            result_for(match), results, page_dir, match["indent"], bool(match["open"])
+        )
 
     def value(match: re.Match, offset: int = 0) -> str:
         result = result_for(match, offset)

@@ -28,6 +28,7 @@ JOBS = int(os.environ.get("KERNELSITE_JOBS", "0")) or None
 CACHE = os.environ.get("KERNELSITE_CACHE", ".cache")
 JUPYTER_CONFIG = Path(__file__).parent / "jupyter"
 state: dict = {}
+ABBR = re.compile(r'<abbr title="([^"]*)">(.*?)</abbr>', re.DOTALL)
 CODE_AREA = re.compile(r'(<div)( class="[^"]*\b(?:highlight|jp-InputArea|jp-OutputArea)[\s"])')
 
 
@@ -153,9 +154,24 @@ def on_page_markdown(markdown, page, config, files):
         return error_page([f"docs/{error}"])
 
 
+def first_tooltips_only(html: str) -> str:
+    """Keep a glossary term's tooltip at its first use on a page; later uses are plain text
+    (an underline on every "kernel" would carry no signal)."""
+    seen: set[str] = set()
+
+    def keep_first(match: re.Match) -> str:
+        if match[1] in seen:
+            return match[2]
+        seen.add(match[1])
+        return match[0]
+
+    return ABBR.sub(keep_first, html)
+
+
 def on_page_content(html, page, config, files):
     # Code and printed output stay out of the search index, which every page downloads.
     html = CODE_AREA.sub(r"\1 data-search-exclude\2", html)
+    html = first_tooltips_only(html)
     try:
         return mathml.render(html)
     except mathml.MathError as error:

@@ -454,3 +454,16 @@ def test_a_failed_or_warned_build_keeps_the_last_good_site(tmp_path, breakage):
     assert publish(tmp_path / "mkdocs.yml", tmp_path / "site") == 1
     assert snapshot(tmp_path / "site") == good
     assert not (tmp_path / "site.next").exists()
+
+
+def test_a_glossary_tooltip_is_kept_at_the_first_use_only():
+    from kernelsite.hooks import first_tooltips_only
+
+    html = (
+        '<p><abbr title="A grid">kernel</abbr> and <abbr title="A stack">filter</abbr>, '
+        'then <abbr title="A grid">kernels</abbr> again.</p>'
+    )
+    assert first_tooltips_only(html) == (
+        '<p><abbr title="A grid">kernel</abbr> and <abbr title="A stack">filter</abbr>, '
+        "then kernels again.</p>"
+    )
