@@ -1,6 +1,9 @@
 # %% [markdown]
 # # Visualising what ConvNets learn
 #
+# Needs: pip install ipython==9.18.1 matplotlib==3.11.2 numpy==2.4.6 scikit-learn==1.9.1 \
+#     scipy==1.17.1 torch==2.13.0
+#
 # **In short.** This page trains a small convolutional network on handwritten digits (on a CPU, in
 # seconds) and then looks inside it in five ways: its kernels drawn as images, the feature maps
 # one digit produces layer by layer, synthetic inputs that drive a chosen channel as high as

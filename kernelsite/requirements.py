@@ -2,8 +2,9 @@
 
 Every snippet's docstring ends with a line ``Needs: pip install torch==2.13.0 numpy==2.4.6 …``
 listing the pinned packages that it and its helpers import, so a reader who downloads one file
-knows what to install. ``python -m kernelsite.requirements`` writes or updates that line in every
-snippet; ``tests/test_requirements_line.py`` checks it is there and right.
+knows what to install; a walkthrough says the same under its title. ``python -m
+kernelsite.requirements`` writes or updates those lines; ``tests/test_requirements_line.py``
+checks they are there and right.
 """
 
 from __future__ import annotations
@@ -43,15 +44,20 @@ def imported_modules(path: Path) -> set[str]:
 
 def pip_line(snippet: runner.Snippet) -> str:
     """The ``Needs:`` line for a snippet and its helpers."""
-    local = {p.stem for p in (snippet.path, *snippet.helpers)}
-    modules = set().union(*(imported_modules(p) for p in (snippet.path, *snippet.helpers)))
+    return pip_line_for([snippet.path, *snippet.helpers])
+
+
+def pip_line_for(paths: list[Path]) -> str:
+    """The ``Needs:`` line for code spread over ``paths`` (a script and its helpers)."""
+    local = {p.stem for p in paths}
+    modules = set().union(*(imported_modules(p) for p in paths))
     modules -= local | set(sys.stdlib_module_names)
     distributions = packages_distributions()
     pinned = pins()
     needed = sorted({d.lower() for m in modules for d in distributions.get(m, [m])})
     missing = [d for d in needed if d not in pinned]
     if missing:
-        raise ValueError(f"snippets/{snippet.id} imports unpinned packages: {', '.join(missing)}")
+        raise ValueError(f"{paths[0].name} imports unpinned packages: {', '.join(missing)}")
     lines, line = [], PREFIX
     for pin in (pinned[d] for d in needed):  # wrapped like a shell command, to copy and paste
         if len(line) + 1 + len(pin) > WIDTH - 2:
@@ -72,13 +78,40 @@ def with_line(source: str, line: str) -> str:
     return f"{source[: docstring.start(2)]}{body}\n\n{line}\n{source[docstring.end(2) :]}"
 
 
+def as_markdown_comment(line: str) -> str:
+    return "\n".join(f"# {part}" for part in line.splitlines())
+
+
+def with_markdown_line(source: str, line: str) -> str:
+    """A walkthrough (jupytext percent file) with the line under its ``# # Title``."""
+    commented = as_markdown_comment(line)
+    existing = re.search(rf"^# {re.escape(PREFIX)}(?:.*\\\n)*.*$", source, re.MULTILINE)
+    if existing:
+        return source[: existing.start()] + commented + source[existing.end() :]
+    title = re.search(r"^# # .*\n", source, re.MULTILINE)
+    if title is None:
+        raise ValueError("no '# # Title' line to put the Needs: line under")
+    return f"{source[: title.end()]}#\n{commented}\n{source[title.end() :]}"
+
+
+WALKTHROUGHS = [
+    ROOT / "docs" / "visualising.py",
+    *sorted((ROOT / "docs/walkthroughs").glob("*.py")),
+]
+
+
 def main() -> int:
-    for snippet in runner.discover(ROOT / "snippets"):
-        source = snippet.path.read_text(encoding="utf-8")
-        updated = with_line(source, pip_line(snippet))
-        if updated != source:
-            snippet.path.write_text(updated, encoding="utf-8")
-            print(f"updated snippets/{snippet.id}")
+    changes = [
+        (s.path, with_line(s.path.read_text(encoding="utf-8"), pip_line(s)))
+        for s in runner.discover(ROOT / "snippets")
+    ] + [
+        (w, with_markdown_line(w.read_text(encoding="utf-8"), pip_line_for([w])))
+        for w in WALKTHROUGHS
+    ]
+    for path, updated in changes:
+        if updated != path.read_text(encoding="utf-8"):
+            path.write_text(updated, encoding="utf-8")
+            print(f"updated {path.relative_to(ROOT)}")
     return 0
 
 

@@ -31,3 +31,12 @@ def test_the_line_lists_exactly_the_imported_distributions(tmp_path):
     source = requirements.with_line((tmp_path / "demo.py").read_text(), line)
     assert source.startswith(f'"""Demo.\n\n{line}\n"""')
     assert requirements.with_line(source, line) == source
+
+
+@pytest.mark.parametrize("walkthrough", requirements.WALKTHROUGHS, ids=lambda p: p.name)
+def test_walkthrough_says_what_to_install_under_its_title(walkthrough):
+    line = requirements.as_markdown_comment(requirements.pip_line_for([walkthrough]))
+    assert line in walkthrough.read_text(encoding="utf-8"), (
+        f"{walkthrough.name} should say under its title:\n{line}\n"
+        "(run `python -m kernelsite.requirements` to write it)"
+    )

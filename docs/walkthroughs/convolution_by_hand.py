@@ -1,6 +1,9 @@
 # %% [markdown]
 # # 2-D convolution by hand
 #
+# Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-image==0.26.0 scipy==1.17.1 \
+#     torch==2.13.0
+#
 # A convolutional layer slides a small grid of weights, the kernel $h$, over an image $f$ and
 # at every position multiplies the overlapping numbers and adds them up. This walkthrough does
 # exactly that with two Python loops, then checks the result against PyTorch and SciPy.
