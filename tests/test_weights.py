@@ -269,3 +269,25 @@ def test_dense_layer_needs_far_more_parameters_than_conv(c_in, c_out, n, k):
     W = cm.conv_matrix(conv.weight.detach().double(), (n, n), padding=k // 2)
     assert dense_count == W.numel() + c_out * n * n
     assert dense_count > 20 * conv_count
+
+
+# -- the timed methods compute the same layer -----------------------------------------------------
+
+
+@pytest.mark.parametrize("k", [3, 7, 11, 15])
+def test_conv2d_with_and_without_onednn_and_im2col_compute_the_same_layer(k):
+    # The timing snippet compares these; whichever implementation a call reaches, the numbers
+    # agree (up to float32 rounding). Only the time differs.
+    gen = torch.Generator().manual_seed(k)
+    x = torch.rand(1, 1, 40, 40, generator=gen)
+    w = torch.randn(4, 1, k, k, generator=gen) / k
+    reference = F.conv2d(x.double(), w.double(), padding=k // 2)
+    default = F.conv2d(x, w, padding=k // 2)
+    torch.backends.mkldnn.enabled = False
+    try:
+        without_onednn = F.conv2d(x, w, padding=k // 2)
+    finally:
+        torch.backends.mkldnn.enabled = True
+    im2col = (w.reshape(4, -1) @ F.unfold(x, k, padding=k // 2)).reshape(1, 4, 40, 40)
+    for out in (default, without_onednn, im2col):
+        torch.testing.assert_close(out.double(), reference, rtol=0, atol=1e-5)

@@ -15,8 +15,10 @@ layers = [
 ]
 
 rows = []
+weight_shapes = {}
 for name, c_in, n, c_out, k, s, p in layers:
     conv = torch.nn.Conv2d(c_in, c_out, k, stride=s, padding=p)
+    weight_shapes[name] = tuple(conv.weight.shape)  # (C_out, C_in, kH, kW)
     y = conv(torch.empty(0, c_in, n, n))  # an empty batch: we only need the output's shape
     in_features, out_features = c_in * n * n, y.shape[1:].numel()
     # "meta" tensors have shapes but no storage: even a dense layer with 10^13 weights fits
@@ -44,6 +46,11 @@ for name, shape_in, shape_out, k, s, conv_params, dense_params in rows:
     )
 print(parameter_table)
 
+# AlexNet's first layer in this site's words: one filter per output channel, each a stack of
+# one 2-D kernel per input channel
+alexnet_filters, alexnet_in_channels, alexnet_kernel_size, _ = weight_shapes["AlexNet conv1"]
+alexnet_kernels = alexnet_filters * alexnet_in_channels
+alexnet_input_size, alexnet_stride = layers[2][2], layers[2][5]
 alexnet_conv1_params = rows[2][5]
 alexnet_dense_params = rows[2][6]
 alexnet_dense_gigabytes = alexnet_dense_params * 4 / 1e9  # float32

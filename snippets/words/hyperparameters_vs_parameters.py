@@ -43,12 +43,18 @@ assert all(getattr(layer, name) == value for name, value in hyperparameters.item
 # ## The hyperparameters decide how many parameters there are
 
 # %%
-table = ["| filters (C_out) | kernel size | parameters |", "|---:|---:|---:|"]
+table = [
+    "| filters (C_out) | kernels (C_out x C_in) | kernel size | parameters |",
+    "|---:|---:|---:|---:|",
+]
 # The last row is the first layer of AlexNet: 96 filters of 11 x 11 x 3.
 for out_channels, size in [(8, 3), (8, 5), (64, 3), (64, 7), (96, 11)]:
     conv = nn.Conv2d(3, out_channels, size)
+    filters, kernels_per_filter = conv.weight.shape[:2]  # one 2-D kernel per input channel
+    kernels = filters * kernels_per_filter
     count = sum(p.numel() for p in conv.parameters())
     assert count == out_channels * 3 * size * size + out_channels
-    table.append(f"| {out_channels} | {size} x {size} | {count:,} |")
+    table.append(f"| {filters} | {kernels} | {size} x {size} | {count:,} |")
 parameter_table = "\n".join(table)  # a Markdown table
 alexnet_first_layer_parameters = count
+alexnet_filters, alexnet_kernels, alexnet_kernel_size = filters, kernels, size
