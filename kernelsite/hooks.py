@@ -28,6 +28,7 @@ JOBS = int(os.environ.get("KERNELSITE_JOBS", "0")) or None
 CACHE = os.environ.get("KERNELSITE_CACHE", ".cache")
 JUPYTER_CONFIG = Path(__file__).parent / "jupyter"
 state: dict = {}
+TABLE = re.compile(r"<table>.*?</table>", re.DOTALL)
 ABBR = re.compile(r'<abbr title="([^"]*)">(.*?)</abbr>', re.DOTALL)
 CODE_AREA = re.compile(r'(<div)( class="[^"]*\b(?:highlight|jp-InputArea|jp-OutputArea)[\s"])')
 
@@ -168,10 +169,21 @@ def first_tooltips_only(html: str) -> str:
     return ABBR.sub(keep_first, html)
 
 
+def scrollable_tables(html: str) -> str:
+    """Wrap each table in a box that scrolls sideways on a narrow screen (so no word is split)
+    and can be reached and scrolled from the keyboard."""
+    return TABLE.sub(
+        lambda m: (
+            f'<div class="table-scroll" tabindex="0" role="region" aria-label="Table">{m[0]}</div>'
+        ),
+        html,
+    )
+
+
 def on_page_content(html, page, config, files):
     # Code and printed output stay out of the search index, which every page downloads.
     html = CODE_AREA.sub(r"\1 data-search-exclude\2", html)
-    html = first_tooltips_only(html)
+    html = scrollable_tables(first_tooltips_only(html))
     try:
         return mathml.render(html)
     except mathml.MathError as error:

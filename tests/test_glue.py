@@ -467,3 +467,13 @@ def test_a_glossary_tooltip_is_kept_at_the_first_use_only():
         '<p><abbr title="A grid">kernel</abbr> and <abbr title="A stack">filter</abbr>, '
         "then kernels again.</p>"
     )
+
+
+def test_tables_scroll_in_a_keyboard_reachable_box():
+    from kernelsite.hooks import scrollable_tables
+
+    html = scrollable_tables("<p>x</p><table>\n<tr><td>kernel</td></tr>\n</table>")
+    assert html == (
+        '<p>x</p><div class="table-scroll" tabindex="0" role="region" aria-label="Table">'
+        "<table>\n<tr><td>kernel</td></tr>\n</table></div>"
+    )
