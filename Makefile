@@ -3,6 +3,10 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The maths font (OFL), pinned by version and checksum, from the npm registry: see kernelsite/mathfont.py
+FONT     := $(VENV)/fonts/noto-sans-math.woff
+FONT_PKG := @fontsource/noto-sans-math@5.3.0
+FONT_SHA := b5710a7b1c8a9af4f0c1f638a97c8625d9c6a69af765bfc14da14cb76fb01032
 export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: help serve build test lint pytest browser-deps bench under-load lock clean
@@ -23,6 +27,7 @@ help:
 	@echo "  KERNELSITE_JOBS        snippets run side by side [number of cores]"
 	@echo "  KERNELSITE_CACHE       cache folder, relative to the repository or absolute [.cache]"
 	@echo "  KERNELSITE_SITE        the built site the tests check [site]"
+	@echo "  KERNELSITE_MATH_FONT   a font with an OpenType MATH table [.venv/fonts/noto-sans-math.woff]"
 	@echo "  PYTHON                 the Python 3.11 used to create .venv [python3.11]"
 
 # Create the virtualenv and install the pinned dependencies (re-runs when the pins change).
@@ -34,11 +39,21 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $(STAMP)
 	@echo "==> Installed."
 
-serve: $(STAMP)
+$(FONT):
+	@echo "==> Fetching the maths font $(FONT_PKG) (npm, about 250 KB, once)"
+	@command -v npm >/dev/null || (echo "npm is needed once, to fetch the maths font"; exit 1)
+	@rm -rf $(VENV)/fonts/tmp && mkdir -p $(VENV)/fonts/tmp
+	@cd $(VENV)/fonts/tmp && npm pack --silent $(FONT_PKG) >/dev/null && tar -xzf *.tgz
+	@echo "$(FONT_SHA)  $(VENV)/fonts/tmp/package/files/noto-sans-math-latin-400-normal.woff" | sha256sum -c --quiet
+	@mv $(VENV)/fonts/tmp/package/files/noto-sans-math-latin-400-normal.woff $(FONT)
+	@mv $(VENV)/fonts/tmp/package/LICENSE $(VENV)/fonts/noto-sans-math-LICENSE.txt
+	@rm -rf $(VENV)/fonts/tmp
+
+serve: $(STAMP) $(FONT)
 	@echo "==> Building, then serving at http://127.0.0.1:8000 (first build about a minute)"
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
-build: $(STAMP)
+build: $(STAMP) $(FONT)
 	$(BIN)/python -m kernelsite.publish
 
 lint: $(STAMP)
@@ -53,12 +68,12 @@ browser-deps:
 	@command -v java >/dev/null || (echo "==> Installing Debian's Java runtime" && \
 	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null)
 
-pytest: $(STAMP) browser-deps
+pytest: $(STAMP) $(FONT) browser-deps
 	$(BIN)/pytest -n 2
 
 test: lint build pytest
 
-bench: $(STAMP)
+bench: $(STAMP) $(FONT)
 	$(BIN)/python -m kernelsite.bench
 
 # Two CPU-bound processes compete for the cores while CMD runs; they end with it.

@@ -9,12 +9,13 @@ import json
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
-from kernelsite import embed, mathml, notebook, runner
+from kernelsite import embed, mathfont, mathml, notebook, runner
 
 log = logging.getLogger("mkdocs.hooks.kernelsite")
 # While serving, a build error is shown in the browser instead of aborting the build (an aborted
@@ -27,6 +28,9 @@ WALL_LIMIT = float(os.environ.get("KERNELSITE_WALL_LIMIT", runner.WALL_LIMIT))
 JOBS = int(os.environ.get("KERNELSITE_JOBS", "0")) or None
 CACHE = os.environ.get("KERNELSITE_CACHE", ".cache")
 JUPYTER_CONFIG = Path(__file__).parent / "jupyter"
+MATH_FONT = Path(
+    os.environ.get("KERNELSITE_MATH_FONT", Path(sys.prefix) / "fonts" / mathfont.FONT_NAME)
+)
 state: dict = {}
 TABLE = re.compile(r"<table>.*?</table>", re.DOTALL)
 ABBR = re.compile(r'<abbr title="([^"]*)">(.*?)</abbr>', re.DOTALL)
@@ -197,3 +201,12 @@ def on_post_page(output, page, config):
         return notebook.clean(output, page.url, Path(config.site_dir), Path(page.file.abs_src_path))
     except ValueError as error:  # MathError, NotebookError
         raise PluginError(f"docs/{page.file.src_uri}: {error}") from None
+
+
+def on_post_build(config):
+    if not mathfont.characters(Path(config.site_dir)):
+        return  # no maths on any page
+    try:
+        mathfont.publish(Path(config.site_dir), MATH_FONT, state["root"] / CACHE / "fonts")
+    except mathfont.MathFontError as error:
+        raise PluginError(str(error)) from None
