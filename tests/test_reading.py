@@ -55,7 +55,8 @@ def test_no_table_cell_breaks_a_word_at_390_px(pages, chapter):
           for (const cell of cells) {
             const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-              for (const word of node.textContent.matchAll(/[^\\s-]+/g)) {  // breaks at hyphens are fine
+              // a break after a hyphen is fine: the parts between hyphens must stay whole
+              for (const word of node.textContent.matchAll(/[^\\s-]+/g)) {
                 const range = document.createRange();
                 range.setStart(node, word.index);
                 range.setEnd(node, word.index + word[0].length);
