@@ -1,0 +1,1039 @@
+// Learn a kernel yourself: gradient descent on one 3 × 3 kernel, live, in the browser.
+//
+// Plain ES module, no dependencies. The page holds a placeholder <div id="kernel-learner">
+// whose links name the photo and the exported random start; this module replaces it with the
+// widget. All numbers are JavaScript numbers (float64).
+//
+// What is computed, exactly as in snippets/learn/learn_kernel_in_pytorch.py:
+//   x       the photo, 128 × 128, standardised to mean 0 and variance 1 (population variance)
+//   out     cross-correlation of x with the kernel w, no padding ("valid"): 126 × 126
+//   target  the same with the target kernel (or with the flipped target: true convolution)
+//   loss    mean over the 126 × 126 outputs of (out − target)²          (F.mse_loss)
+//   grad    ∂loss/∂w[i, j] = 2/N · Σ (out − target)[y, x] · x[y + i, x + j]
+//   SGD     w ← w − lr · grad
+//   momentum (torch.optim.SGD, dampening 0): buf ← μ · buf + grad (buf = grad at the first
+//           step), w ← w − lr · buf
+//
+// window.kernelLearning is a read-only view for the tests and for curious readers:
+//   kernelLearning.state()  → {kernel: [9 numbers, row by row], loss, step, distance, diverged,
+//                              lr, optimiser, start, target: [9 numbers], error}
+//                             `loss` is the loss of the current kernel; after n steps the kernel
+//                             has been updated n times.
+//   kernelLearning.step(n)  → does what pressing "Step" n times does.
+//   kernelLearning.ready    → true once the photo and the exported start are loaded.
+
+const K = 3;
+const SIDE = 128; // the photo is averaged down to SIDE × SIDE
+const OUT = SIDE - K + 1; // "valid" output side
+const DIVERGED = 1e6; // the loss diverges when it exceeds this many times its start (or 1)
+const LEARNED = 1e-20; // training stops by itself below this loss
+const MAX_STEPS = 20000;
+const FRAME_BUDGET_MS = 8; // work per animation frame, so that the page stays responsive
+
+// ---------------------------------------------------------------------------------------------
+// Kernels
+
+function gaussian3(sigma) {
+  const w = [];
+  for (let i = -1; i <= 1; i++) for (let j = -1; j <= 1; j++) w.push(Math.exp(-(i * i + j * j) / (2 * sigma * sigma)));
+  const total = w.reduce((a, b) => a + b, 0);
+  return w.map((v) => v / total);
+}
+
+function gabor3(sigma, thetaDegrees, frequency) {
+  // The playground's Gabor: a Gaussian envelope times a cosine wave travelling in direction θ.
+  const t = (thetaDegrees * Math.PI) / 180;
+  const w = [];
+  for (let y = -1; y <= 1; y++) {
+    for (let x = -1; x <= 1; x++) {
+      const along = x * Math.cos(t) - y * Math.sin(t);
+      const envelope = Math.exp(-(x * x + y * y) / (2 * sigma * sigma)) / (2 * Math.PI * sigma * sigma);
+      w.push(envelope * Math.cos(2 * Math.PI * frequency * along));
+    }
+  }
+  return w;
+}
+
+export const TARGETS = {
+  sobel_x: { label: "Sobel x (vertical edges)", kernel: [-1, 0, 1, -2, 0, 2, -1, 0, 1] },
+  gaussian: { label: "Gaussian, σ = 1 (blur)", kernel: gaussian3(1) },
+  laplacian: { label: "Laplacian", kernel: [0, 1, 0, 1, -4, 1, 0, 1, 0] },
+  gabor: { label: "Gabor, σ = 1, θ = 45°, 0.2 cycles/px", kernel: gabor3(1, 45, 0.2) },
+  custom: { label: "Your own (type in the grid)" },
+};
+
+export const STARTS = {
+  snippet: "PyTorch's default, exactly as the snippet below draws it (its seed)",
+  default: "PyTorch's default rule, U(−1/3, 1/3), from this page's seed",
+  he: "He normal, N(0, 2/9), from this page's seed",
+  noise: "Zeros plus small noise, U(−0.01, 0.01), from this page's seed",
+};
+
+/** A small seeded generator (mulberry32): uniform numbers in [0, 1). */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The nine starting weights for a scheme; `exported` is the snippet's start. */
+export function startKernel(scheme, seed, exported) {
+  if (scheme === "snippet") return Float64Array.from(exported);
+  const random = mulberry32(seed);
+  const uniform = (bound) => Float64Array.from({ length: K * K }, () => (2 * random() - 1) * bound);
+  if (scheme === "default") return uniform(1 / Math.sqrt(K * K)); // kaiming_uniform(a=√5): 1/√fan_in
+  if (scheme === "noise") return uniform(0.01);
+  if (scheme === "he") {
+    const std = Math.sqrt(2 / (K * K));
+    return Float64Array.from({ length: K * K }, () => {
+      const u = 1 - random(); // (0, 1]: Box–Muller needs log(u) finite
+      return std * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * random());
+    });
+  }
+  throw new Error(`unknown start ${scheme}`);
+}
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** A number typed by the reader (fractions a/b allowed); {value} or {error}. */
+export function parseNumber(text) {
+  const t = text.trim().replace(/\u2212/g, "-");
+  if (t === "") return { error: "is empty" };
+  const parts = t.split("/").map((p) => p.trim());
+  if (parts.length > 2 || !parts.every((p) => NUMBER.test(p))) return { error: `“${t}” is not a number` };
+  const value = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(parts[0]);
+  if (!Number.isFinite(value)) return { error: `“${t}” is not a finite number` };
+  return { value };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The arithmetic
+
+/** out[y, x] = Σ_ij x[y + i, x + j] · w[i, j] over the valid OUT × OUT positions. */
+export function correlate(image, w, out) {
+  for (let y = 0; y < OUT; y++) {
+    const r0 = y * SIDE;
+    const r1 = r0 + SIDE;
+    const r2 = r1 + SIDE;
+    const o = y * OUT;
+    for (let x = 0; x < OUT; x++) {
+      out[o + x] =
+        image[r0 + x] * w[0] + image[r0 + x + 1] * w[1] + image[r0 + x + 2] * w[2] +
+        image[r1 + x] * w[3] + image[r1 + x + 1] * w[4] + image[r1 + x + 2] * w[5] +
+        image[r2 + x] * w[6] + image[r2 + x + 1] * w[7] + image[r2 + x + 2] * w[8];
+    }
+  }
+  return out;
+}
+
+/** Loss of kernel w; if `grad` is given, also fills it with ∂loss/∂w. `out` gets the output. */
+export function lossAndGradient(image, w, target, out, grad) {
+  correlate(image, w, out);
+  const n = OUT * OUT;
+  let sum = 0;
+  for (let p = 0; p < n; p++) {
+    const r = out[p] - target[p];
+    sum += r * r;
+  }
+  if (grad) {
+    let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0, g5 = 0, g6 = 0, g7 = 0, g8 = 0;
+    for (let y = 0; y < OUT; y++) {
+      const r0 = y * SIDE;
+      const r1 = r0 + SIDE;
+      const r2 = r1 + SIDE;
+      const o = y * OUT;
+      for (let x = 0; x < OUT; x++) {
+        const r = out[o + x] - target[o + x];
+        g0 += r * image[r0 + x]; g1 += r * image[r0 + x + 1]; g2 += r * image[r0 + x + 2];
+        g3 += r * image[r1 + x]; g4 += r * image[r1 + x + 1]; g5 += r * image[r1 + x + 2];
+        g6 += r * image[r2 + x]; g7 += r * image[r2 + x + 1]; g8 += r * image[r2 + x + 2];
+      }
+    }
+    const s = 2 / n;
+    grad.set([g0 * s, g1 * s, g2 * s, g3 * s, g4 * s, g5 * s, g6 * s, g7 * s, g8 * s]);
+  }
+  return sum / n;
+}
+
+/** One step of torch.optim.SGD (dampening 0, no weight decay, not Nesterov). */
+export function sgdStep(w, grad, buf, lr, momentum) {
+  for (let i = 0; i < w.length; i++) {
+    let d = grad[i];
+    if (momentum !== 0) {
+      buf[i] = momentum * buf[i] + d; // buf starts at 0, so the first step sets buf = grad
+      d = buf[i];
+    }
+    w[i] -= lr * d;
+  }
+}
+
+/** Average 2 × 2 blocks of grey values (0…255) into values 0…1, then standardise. */
+export function preparePhoto(grey, side) {
+  const half = side / 2;
+  const pixels = new Float64Array(half * half);
+  for (let y = 0; y < half; y++) {
+    for (let x = 0; x < half; x++) {
+      const a = 2 * y * side + 2 * x;
+      pixels[y * half + x] = (grey[a] / 255 + grey[a + 1] / 255 + grey[a + side] / 255 + grey[a + side + 1] / 255) / 4;
+    }
+  }
+  const mean = pixels.reduce((s, v) => s + v, 0) / pixels.length;
+  const variance = pixels.reduce((s, v) => s + (v - mean) ** 2, 0) / pixels.length;
+  const std = Math.sqrt(variance);
+  return { pixels, image: pixels.map((v) => (v - mean) / std) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The widget
+
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "text") node.textContent = value;
+    else if (value === true) node.setAttribute(key, "");
+    else if (value !== false && value != null) node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+function fmt(v, digits = 3) {
+  if (!Number.isFinite(v)) return Number.isNaN(v) ? "not a number" : v > 0 ? "∞" : "−∞";
+  if (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3)) return v.toExponential(2).replace("-", "−");
+  return Number(v.toFixed(digits)).toString().replace("-", "−");
+}
+
+function cssColour(name, fallback) {
+  const value = getComputedStyle(document.body).getPropertyValue(name).trim();
+  return value || fallback;
+}
+
+/** RGB for a weight in [−1, 1] (scaled): blue for negative, grey for 0, orange for positive. */
+function weightColour(t) {
+  const grey = [128, 128, 128];
+  const end = t >= 0 ? [230, 110, 40] : [40, 120, 230];
+  const a = Math.min(1, Math.abs(t));
+  return grey.map((g, i) => Math.round(g + (end[i] - g) * a));
+}
+
+class Learner {
+  constructor(root) {
+    this.root = root;
+    const links = [...root.querySelectorAll("a[href]")];
+    this.photoUrl = links.find((a) => a.href.endsWith(".png"))?.href;
+    this.startUrl = links.find((a) => a.href.endsWith(".json"))?.href;
+    this.ready = false;
+    this.targetValues = Float64Array.from(TARGETS.sobel_x.kernel); // what the grid holds
+    this.target = Float64Array.from(this.targetValues); // last valid target kernel
+    this.cellErrors = new Map();
+    this.lr = 0.1;
+    this.w = new Float64Array(K * K);
+    this.buf = new Float64Array(K * K);
+    this.grad = new Float64Array(K * K);
+    this.out = new Float64Array(OUT * OUT);
+    this.shown = new Float64Array(OUT * OUT);
+    this.targetOut = new Float64Array(OUT * OUT);
+    this.losses = [];
+    this.running = false;
+    this.version = 0;
+    this.stepMs = NaN;
+    this.build();
+  }
+
+  id(name) {
+    return `kl-${name}`;
+  }
+
+  build() {
+    const id = (n) => this.id(n);
+    const label = (control, text) => {
+      const tag = el("label", { for: control.id, text });
+      if (control.type === "checkbox") return el("span", { class: "kl-field kl-check" }, control, tag);
+      return el("span", { class: "kl-field" }, tag, control);
+    };
+    const select = (name, options, value) => {
+      const s = el("select", { id: id(name) });
+      for (const [v, text] of Object.entries(options)) s.append(el("option", { value: v, text }));
+      s.value = value;
+      return s;
+    };
+
+    const targetSelect = select("target", Object.fromEntries(Object.entries(TARGETS).map(([k, v]) => [k, v.label])), "sobel_x");
+    const flip = el("input", { id: id("flip"), type: "checkbox" });
+    const grid = el("div", { id: id("grid"), class: "kl-grid", role: "group", "aria-label": "Target kernel, 3 rows × 3 columns" });
+    this.cells = [];
+    for (let i = 0; i < K; i++) {
+      for (let j = 0; j < K; j++) {
+        const cell = el("input", { type: "text", inputmode: "decimal", autocomplete: "off", spellcheck: "false",
+          id: id(`cell-${i}-${j}`), "aria-label": `Target row ${i + 1}, column ${j + 1}` });
+        cell.addEventListener("input", () => this.editCell(i * K + j, cell.value));
+        this.cells.push(cell);
+      }
+    }
+    grid.append(...this.cells);
+    const startSelect = select("start", STARTS, "snippet");
+    const seed = el("input", { id: id("seed"), type: "text", inputmode: "numeric", value: "1", autocomplete: "off", size: "8" });
+    const lr = el("input", { id: id("lr"), type: "text", inputmode: "decimal", value: String(this.lr), autocomplete: "off", size: "8" });
+    const optimiser = select("optimiser", { momentum: "SGD with momentum 0.9", sgd: "SGD" }, "momentum");
+    const speed = select("speed", { 1: "1 step per frame (slow)", 5: "5 steps per frame", 20: "20 steps per frame", 100: "up to 100 steps per frame (fast)" }, "5");
+    const play = el("button", { id: id("play"), type: "button", text: "Train" });
+    const step = el("button", { id: id("step"), type: "button", text: "Step" });
+    const reset = el("button", { id: id("reset"), type: "button", text: "Reset" });
+    const error = el("div", { id: id("error"), class: "kl-error", role: "alert", hidden: true });
+    const diverged = el("div", { id: id("diverged"), class: "kl-error", role: "alert", hidden: true });
+    const divergedText = el("span", { id: id("diverged-text") });
+    const divergedReset = el("button", { id: id("diverged-reset"), type: "button", text: "Reset" });
+    diverged.append(divergedText, " ", divergedReset);
+    const status = el("p", { id: id("status"), class: "kl-status", "aria-live": "polite" });
+
+    const canvas = (name, w, h, text) => el("canvas", { id: id(name), width: w, height: h, role: "img", "aria-label": text });
+    const kernelCanvas = canvas("kernel-picture", K, K, "Picture of the learned kernel");
+    const goalCanvas = canvas("goal-picture", K, K, "Picture of the goal kernel");
+    const numbers = el("table", { id: id("numbers"), class: "kl-numbers" });
+    const goalNumbers = el("table", { id: id("goal-numbers"), class: "kl-numbers" });
+    const lossCanvas = canvas("loss", 640, 240, "Loss curve");
+    const inCanvas = canvas("in", SIDE, SIDE, "The photo the kernel filters");
+    const targetCanvas = canvas("target-out", OUT, OUT, "The target output");
+    const outCanvas = canvas("out", OUT, OUT, "The layer's current output");
+
+    const figure = (content, caption, cls) => el("figure", { class: cls }, content, el("figcaption", {}, caption));
+    this.root.replaceChildren(el("div", { class: "kl" },
+      el("fieldset", {}, el("legend", { text: "What to learn" }),
+        el("div", { class: "kl-row" }, label(targetSelect, "Target kernel ")),
+        el("div", { class: "kl-row" }, el("div", {}, el("p", { class: "kl-note", text: "Target weights (edit to make your own):" }), grid)),
+        el("div", { class: "kl-row" }, label(flip, "The target was made by true convolution (the kernel flipped)"))),
+      el("fieldset", {}, el("legend", { text: "How to learn it" }),
+        el("div", { class: "kl-row" }, label(startSelect, "Start ")),
+        el("div", { class: "kl-row" }, label(seed, "Seed "), label(lr, "Learning rate "), label(optimiser, "Optimiser ")),
+        el("div", { class: "kl-row" }, play, step, reset, label(speed, "Speed "))),
+      error, diverged, status,
+      el("div", { class: "kl-kernels" },
+        figure(el("div", { class: "kl-pair" }, kernelCanvas, numbers), el("span", { id: id("kernel-caption"), text: "Learned kernel" }), "kl-kernel"),
+        figure(el("div", { class: "kl-pair" }, goalCanvas, goalNumbers), el("span", { id: id("goal-caption"), text: "Goal" }), "kl-kernel")),
+      figure(lossCanvas, el("span", { id: id("loss-caption"), text: "Loss (mean squared error), log scale, against the step" }), "kl-loss"),
+      el("div", { class: "kl-images" },
+        figure(inCanvas, "Photo (128 × 128, standardised)", ""),
+        figure(targetCanvas, "Target output", ""),
+        figure(outCanvas, el("span", { id: id("out-caption"), text: "Layer output" }), ""))));
+
+    Object.assign(this, { targetSelect, flip, startSelect, seed, lrInput: lr, optimiser, speed, play, stepButton: step,
+      reset, error, diverged, divergedText, divergedReset, status, kernelCanvas, goalCanvas, numbers, goalNumbers,
+      lossCanvas, inCanvas, targetCanvas, outCanvas });
+
+    targetSelect.addEventListener("change", () => this.chooseTarget(targetSelect.value));
+    flip.addEventListener("change", () => this.restart());
+    startSelect.addEventListener("change", () => this.restart());
+    seed.addEventListener("change", () => this.restart());
+    optimiser.addEventListener("change", () => this.restart());
+    lr.addEventListener("change", () => this.readRate());
+    play.addEventListener("click", () => (this.running ? this.pause() : this.train()));
+    step.addEventListener("click", () => this.stepPressed());
+    reset.addEventListener("click", () => this.restart());
+    divergedReset.addEventListener("click", () => {
+      this.restart();
+      this.reset.focus();
+    });
+    this.fillGrid();
+    this.setBusy(true);
+    // Material switches palettes by changing an attribute of <body>: redraw in the new colours.
+    new MutationObserver(() => this.ready && this.drawLoss()).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
+  }
+
+  setBusy(busy) {
+    for (const b of [this.play, this.stepButton, this.reset]) b.disabled = busy;
+  }
+
+  async load() {
+    try {
+      const [photo, start] = await Promise.all([this.loadPhoto(this.photoUrl), fetch(this.startUrl).then((r) => {
+        if (!r.ok) throw new Error(`HTTP ${r.status}`);
+        return r.json();
+      })]);
+      this.exported = start;
+      this.startSelect.querySelector("option[value=snippet]").textContent = `${STARTS.snippet}: torch.manual_seed(${start.seed})`;
+      Object.assign(this, photo);
+      this.drawPhoto();
+      this.setBusy(false);
+      this.ready = true;
+      this.restart();
+    } catch (problem) {
+      this.showError(`The photo or the starting kernel could not be loaded (${problem.message}).`);
+    }
+  }
+
+  async loadPhoto(url) {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const options = { colorSpaceConversion: "none", premultiplyAlpha: "none" };
+    const bitmap = await createImageBitmap(await response.blob(), options);
+    const side = bitmap.width;
+    if (side !== 2 * SIDE || bitmap.height !== 2 * SIDE) throw new Error(`expected a ${2 * SIDE} × ${2 * SIDE} photo`);
+    const canvas = el("canvas", { width: side, height: side });
+    const context = canvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(bitmap, 0, 0);
+    bitmap.close();
+    const rgba = context.getImageData(0, 0, side, side).data;
+    const grey = Uint8Array.from({ length: side * side }, (_, i) => rgba[4 * i]);
+    return preparePhoto(grey, side);
+  }
+
+  // -- the reader's choices --------------------------------------------------------------------
+
+  fillGrid() {
+    this.cells.forEach((cell, i) => {
+      cell.value = String(Number(this.targetValues[i].toPrecision(4)));
+      cell.removeAttribute("aria-invalid");
+    });
+    this.cellErrors.clear();
+  }
+
+  chooseTarget(name) {
+    if (name !== "custom") {
+      this.targetValues = Float64Array.from(TARGETS[name].kernel);
+      this.fillGrid();
+      this.checkGrid();
+    }
+  }
+
+  editCell(index, text) {
+    const parsed = parseNumber(text);
+    const cell = this.cells[index];
+    if (parsed.error) {
+      this.cellErrors.set(index, parsed.error);
+      cell.setAttribute("aria-invalid", "true");
+    } else {
+      this.cellErrors.delete(index);
+      cell.removeAttribute("aria-invalid");
+      this.targetValues[index] = parsed.value;
+    }
+    this.targetSelect.value = "custom";
+    this.checkGrid();
+  }
+
+  checkGrid() {
+    if (this.cellErrors.size) {
+      const [index, problem] = [...this.cellErrors.entries()].sort((a, b) => a[0] - b[0])[0];
+      return this.showError(`Target row ${Math.floor(index / K) + 1}, column ${(index % K) + 1} ${problem}: the last valid target is kept.`);
+    }
+    this.target = Float64Array.from(this.targetValues);
+    this.clearError();
+    this.restart();
+  }
+
+  /** Read the learning rate field; keeps the last valid rate (and says so) if it is not valid. */
+  readRate() {
+    const parsed = parseNumber(this.lrInput.value);
+    let problem = parsed.error ? `The learning rate ${parsed.error}` : "";
+    if (!problem && !(parsed.value > 0)) problem = `The learning rate must be greater than 0 (it is ${fmt(parsed.value)})`;
+    if (problem) {
+      this.lrInput.setAttribute("aria-invalid", "true");
+      this.lrInput.setAttribute("aria-describedby", this.error.id);
+      this.showError(`${problem}; nothing was changed: training still uses ${fmt(this.lr, 6)}. Type a positive number such as 0.05.`);
+      return false;
+    }
+    this.lrInput.removeAttribute("aria-invalid");
+    this.lrInput.removeAttribute("aria-describedby");
+    this.lr = parsed.value;
+    if (this.error.textContent.startsWith("The learning rate")) this.clearError();
+    this.showStatus();
+    return true;
+  }
+
+  readSeed() {
+    const text = this.seed.value.trim();
+    if (!/^\d{1,10}$/.test(text) || Number(text) > 4294967295) {
+      this.seed.setAttribute("aria-invalid", "true");
+      this.showError(`The seed must be a whole number from 0 to 4294967295 (it is “${text}”); the last valid start is kept.`);
+      return null;
+    }
+    this.seed.removeAttribute("aria-invalid");
+    if (this.error.textContent.startsWith("The seed")) this.clearError();
+    return Number(text);
+  }
+
+  showError(message) {
+    this.error.textContent = message;
+    this.error.hidden = false;
+  }
+
+  clearError() {
+    this.error.hidden = true;
+    this.error.textContent = "";
+  }
+
+  // -- training --------------------------------------------------------------------------------
+
+  /** The kernel the layer should end up with: the target, flipped if it was used by convolution. */
+  goal() {
+    return this.flip.checked ? Float64Array.from(this.target).reverse() : Float64Array.from(this.target);
+  }
+
+  restart() {
+    this.pause();
+    if (!this.ready) return;
+    const seed = this.readSeed();
+    this.seed.disabled = this.startSelect.value === "snippet";
+    if (seed === null && this.startSelect.value !== "snippet") return;
+    this.momentum = this.optimiser.value === "momentum" ? 0.9 : 0;
+    this.w = startKernel(this.startSelect.value, seed ?? 0, this.exported.kernel);
+    this.buf.fill(0);
+    this.steps = 0;
+    this.losses = [];
+    this.isDiverged = false;
+    this.learned = false;
+    this.diverged.hidden = true;
+    correlate(this.image, this.goal(), this.targetOut);
+    this.goalKernel = this.goal();
+    this.startLoss = lossAndGradient(this.image, this.w, this.targetOut, this.out, null);
+    this.loss = this.startLoss;
+    this.shown.set(this.out);
+    this.setTrainable(true);
+    this.drawTarget();
+    this.refresh();
+  }
+
+  /** n steps of gradient descent, then the loss of the new kernel. Returns false on divergence. */
+  run(n, redraw = true) {
+    if (this.isDiverged) return false;
+    const t0 = performance.now();
+    let done = 0;
+    for (; done < n && this.steps < MAX_STEPS; done++) {
+      const loss = lossAndGradient(this.image, this.w, this.targetOut, this.out, this.grad);
+      this.losses.push(loss);
+      sgdStep(this.w, this.grad, this.buf, this.lr, this.momentum);
+      this.steps++;
+      if (!this.check(loss)) break;
+    }
+    if (done) this.stepMs = (performance.now() - t0) / done;
+    if (!this.isDiverged) {
+      const loss = lossAndGradient(this.image, this.w, this.targetOut, this.out, null);
+      if (this.check(loss)) {
+        this.loss = loss;
+        this.shown.set(this.out); // only finite outputs are ever drawn
+      }
+    }
+    this.learned = !this.isDiverged && this.loss < LEARNED;
+    if (redraw || this.isDiverged) this.refresh();
+    return !this.isDiverged;
+  }
+
+  /** A loss that is not finite, or huge compared with the start, means the steps diverged. */
+  check(loss) {
+    if (Number.isFinite(loss) && loss <= DIVERGED * Math.max(this.startLoss, 1) && this.w.every(Number.isFinite)) return true;
+    this.isDiverged = true;
+    this.loss = loss;
+    this.pause();
+    this.setTrainable(false);
+    this.divergedText.textContent = `The loss diverged at step ${this.steps}: it grew from ${fmt(this.startLoss)} to ${fmt(loss)} because the learning rate ${fmt(this.lr, 6)} is too large. Reset starts again from the same kernel; lower the learning rate first.`;
+    this.diverged.hidden = false;
+    return false;
+  }
+
+  setTrainable(on) {
+    this.play.disabled = !on;
+    this.stepButton.disabled = !on;
+  }
+
+  stepPressed(n = 1) {
+    if (!this.ready || this.isDiverged || !this.readRate()) return;
+    this.pause();
+    this.run(n);
+  }
+
+  train() {
+    if (!this.ready || this.isDiverged || !this.readRate()) return;
+    if (this.learned || this.steps >= MAX_STEPS) return this.showStatus();
+    this.running = true;
+    this.play.textContent = "Pause";
+    this.play.setAttribute("aria-pressed", "true");
+    const frame = () => {
+      if (!this.running) return;
+      const wanted = Number(this.speed.value);
+      const start = performance.now();
+      let done = 0;
+      // Work in small slices: stop the frame's work after FRAME_BUDGET_MS.
+      while (done < wanted && performance.now() - start < FRAME_BUDGET_MS) {
+        const n = Math.min(5, wanted - done);
+        if (!this.run(n, false)) return;
+        done += n;
+      }
+      this.refresh(); // draw once per frame
+      if (this.learned || this.steps >= MAX_STEPS) return this.pause();
+      this.raf = requestAnimationFrame(frame);
+    };
+    this.raf = requestAnimationFrame(frame);
+  }
+
+  pause() {
+    if (this.raf) cancelAnimationFrame(this.raf);
+    this.raf = 0;
+    if (!this.running) return;
+    this.running = false;
+    this.play.textContent = "Train";
+    this.play.setAttribute("aria-pressed", "false");
+    this.showStatus();
+  }
+
+  distance() {
+    let s = 0;
+    for (let i = 0; i < K * K; i++) s += (this.w[i] - this.goalKernel[i]) ** 2;
+    return Math.sqrt(s);
+  }
+
+  // -- drawing ---------------------------------------------------------------------------------
+
+  refresh() {
+    this.drawKernel(this.kernelCanvas, this.numbers, this.w, "Learned kernel");
+    this.drawOutput();
+    this.drawLoss();
+    this.showStatus();
+    this.version++;
+  }
+
+  showStatus() {
+    if (!this.ready) return;
+    const opt = this.momentum ? "SGD with momentum 0.9" : "SGD";
+    let text = `Step ${this.steps}: loss ${fmt(this.loss)}, distance to the goal kernel ${fmt(this.distance())} (${opt}, learning rate ${fmt(this.lr, 6)}).`;
+    if (this.learned) text += " The kernel has been learned: the loss is below 10⁻²⁰.";
+    else if (this.steps >= MAX_STEPS) text += ` Stopped after ${MAX_STEPS} steps.`;
+    if (Number.isFinite(this.stepMs)) text += ` One step takes ${this.stepMs.toFixed(2)} ms here.`;
+    this.status.textContent = this.running ? "Training…" : text;
+  }
+
+  drawKernel(canvas, table, w, name) {
+    const finite = w.every(Number.isFinite);
+    const scale = Math.max(...this.goalKernel.map(Math.abs), ...(finite ? w.map(Math.abs) : [0]), 1e-12);
+    if (finite) { // NaN or ∞ never reaches the picture: it keeps its last finite state
+      const rgba = new Uint8ClampedArray(K * K * 4);
+      for (let i = 0; i < K * K; i++) rgba.set([...weightColour(w[i] / scale), 255], 4 * i);
+      canvas.getContext("2d").putImageData(new ImageData(rgba, K, K), 0, 0);
+    }
+    const rows = [];
+    for (let i = 0; i < K; i++) {
+      rows.push(el("tr", {}, ...[0, 1, 2].map((j) => el("td", { text: fmt(w[i * K + j]) }))));
+    }
+    table.replaceChildren(el("caption", { text: `${name}, weights` }), el("tbody", {}, ...rows));
+    const described = [...w].map((v) => fmt(v)).join(", ");
+    canvas.setAttribute("aria-label", `${name}: orange positive, blue negative, grey zero. Weights row by row: ${described}`);
+  }
+
+  drawTarget() {
+    const flipped = this.flip.checked;
+    const name = flipped ? "Goal: the target flipped (true convolution)" : "Goal: the target kernel";
+    document.getElementById(this.id("goal-caption")).textContent = name;
+    this.drawKernel(this.goalCanvas, this.goalNumbers, this.goalKernel, name);
+    this.targetRange = this.range(this.targetOut);
+    this.paint(this.targetCanvas, this.targetOut, OUT, this.targetRange);
+    const op = flipped ? "true convolution with the target" : "cross-correlation with the target";
+    this.targetCanvas.setAttribute("aria-label", `Target output: ${op}, 126 × 126 pixels`);
+  }
+
+  drawPhoto() {
+    this.paint(this.inCanvas, this.pixels, SIDE, { lo: 0, hi: 1 });
+  }
+
+  drawOutput() {
+    this.paint(this.outCanvas, this.shown, OUT, this.targetRange);
+    const text = `Layer output at step ${this.steps}, drawn on the target output's grey scale`;
+    this.outCanvas.setAttribute("aria-label", text);
+  }
+
+  range(values) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const v of values) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    return hi > lo ? { lo, hi } : { lo: lo - 1, hi: lo + 1 };
+  }
+
+  paint(canvas, values, side, { lo, hi }) {
+    const rgba = new Uint8ClampedArray(side * side * 4);
+    const scale = 255 / (hi - lo);
+    for (let i = 0; i < side * side; i++) {
+      const v = (values[i] - lo) * scale; // Uint8ClampedArray clips to 0…255
+      rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = v;
+      rgba[4 * i + 3] = 255;
+    }
+    canvas.getContext("2d").putImageData(new ImageData(rgba, side, side), 0, 0);
+  }
+
+  drawLoss() {
+    const canvas = this.lossCanvas;
+    const ctx = canvas.getContext("2d");
+    const { width, height } = canvas;
+    const fg = cssColour("--md-default-fg-color", "#333");
+    const line = cssColour("--md-typeset-a-color", "#1b5e9e");
+    const faint = cssColour("--md-default-fg-color--lightest", "#8883");
+    ctx.clearRect(0, 0, width, height);
+    const values = [...this.losses, this.loss].filter((v) => Number.isFinite(v) && v > 0).map(Math.log10);
+    const left = 56;
+    const bottom = height - 28;
+    const top = 10;
+    const right = width - 10;
+    ctx.font = "14px system-ui, sans-serif";
+    ctx.fillStyle = fg;
+    ctx.strokeStyle = fg;
+    ctx.lineWidth = 1;
+    ctx.beginPath();
+    ctx.moveTo(left, top);
+    ctx.lineTo(left, bottom);
+    ctx.lineTo(right, bottom);
+    ctx.stroke();
+    const n = Math.max(50, this.losses.length);
+    ctx.textAlign = "center";
+    ctx.fillText("0", left, height - 8);
+    ctx.fillText(`${n} steps`, right - 30, height - 8);
+    if (!values.length) return;
+    let lo = Math.floor(Math.min(...values));
+    let hi = Math.ceil(Math.max(...values));
+    if (hi === lo) hi = lo + 1;
+    const yOf = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
+    const xOf = (i) => left + (i / n) * (right - left);
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    const every = Math.max(1, Math.ceil((hi - lo) / 6));
+    for (let p = lo; p <= hi; p += every) {
+      ctx.fillStyle = fg;
+      ctx.fillText(`1e${p}`, left - 6, yOf(p));
+      ctx.fillStyle = faint;
+      ctx.fillRect(left + 1, Math.round(yOf(p)), right - left, 1);
+    }
+    ctx.textBaseline = "alphabetic";
+    ctx.strokeStyle = line;
+    ctx.lineWidth = 2;
+    ctx.beginPath();
+    values.forEach((v, i) => (i ? ctx.lineTo(xOf(i), yOf(v)) : ctx.moveTo(xOf(i), yOf(v))));
+    ctx.stroke();
+    canvas.setAttribute("aria-label", `Loss curve, log scale: ${fmt(this.startLoss)} at the start, ${fmt(this.loss)} after ${this.steps} steps`);
+  }
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// A tiny CNN on the 8 × 8 digits, three ways (snippets/learn/digits_cnn_in_pytorch.py):
+//   conv 1 → 4 kernels 3 × 3 (+ bias), ReLU, 2 × 2 max pooling, linear 36 → 10, cross-entropy,
+//   mini-batch SGD over the training digits in order (batch after batch, no shuffling).
+// Parameters are stored as PyTorch flattens them: conv.weight (4, 1, 3, 3), conv.bias (4),
+// head.weight (10, 36) with inputs ordered (kernel, row, column), head.bias (10).
+
+export const DIGIT_MODES = {
+  learned: "Kernels learned",
+  random: "Kernels kept at their random start",
+  bank: "Kernels fixed: Sobel x, Sobel y, Laplacian, Gaussian",
+};
+
+/** Loss of a batch; if `grads` is given, adds the gradients of the mean loss to it. */
+export function digitsBatch(net, images, labels, indices, grads) {
+  const { convW, convB, headW, headB } = net;
+  const z = new Float64Array(4 * 36);
+  const pooled = new Float64Array(36);
+  const where = new Int32Array(36); // which of the 36 conv outputs each pooled value came from
+  const logits = new Float64Array(10);
+  let total = 0;
+  const scale = 1 / indices.length;
+  for (const n of indices) {
+    const x = images.subarray(n * 64, n * 64 + 64);
+    for (let c = 0; c < 4; c++) {
+      for (let y = 0; y < 6; y++) {
+        for (let xx = 0; xx < 6; xx++) {
+          let v = convB[c];
+          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) v += x[(y + i) * 8 + xx + j] * convW[c * 9 + i * 3 + j];
+          z[c * 36 + y * 6 + xx] = v;
+        }
+      }
+      for (let py = 0; py < 3; py++) {
+        for (let px = 0; px < 3; px++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let dy = 0; dy < 2; dy++) {
+            for (let dx = 0; dx < 2; dx++) { // the first largest value wins, as in PyTorch
+              const k = c * 36 + (2 * py + dy) * 6 + 2 * px + dx;
+              const v = Math.max(z[k], 0); // ReLU
+              if (v > best) [best, at] = [v, k];
+            }
+          }
+          pooled[c * 9 + py * 3 + px] = best;
+          where[c * 9 + py * 3 + px] = at;
+        }
+      }
+    }
+    let top = -Infinity;
+    for (let o = 0; o < 10; o++) {
+      let v = headB[o];
+      for (let q = 0; q < 36; q++) v += headW[o * 36 + q] * pooled[q];
+      logits[o] = v;
+      if (v > top) top = v;
+    }
+    let sum = 0;
+    for (let o = 0; o < 10; o++) sum += Math.exp(logits[o] - top);
+    const label = labels[n];
+    total += Math.log(sum) + top - logits[label];
+    if (!grads) continue;
+    for (let o = 0; o < 10; o++) {
+      const d = (Math.exp(logits[o] - top) / sum - (o === label ? 1 : 0)) * scale; // ∂loss/∂logit
+      grads.headB[o] += d;
+      for (let q = 0; q < 36; q++) grads.headW[o * 36 + q] += d * pooled[q];
+    }
+    for (let q = 0; q < 36; q++) {
+      let dp = 0;
+      for (let o = 0; o < 10; o++) dp += headW[o * 36 + q] * ((Math.exp(logits[o] - top) / sum - (o === label ? 1 : 0)) * scale);
+      const k = where[q];
+      if (!(z[k] > 0)) continue; // ReLU passes no gradient where it was 0
+      const c = Math.floor(k / 36);
+      const y = Math.floor((k % 36) / 6);
+      const xx = k % 6;
+      grads.convB[c] += dp;
+      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) grads.convW[c * 9 + i * 3 + j] += dp * x[(y + i) * 8 + xx + j];
+    }
+  }
+  return total * scale;
+}
+
+export function digitsAccuracy(net, images, labels, from, to) {
+  let right = 0;
+  const logits = new Float64Array(10);
+  for (let n = from; n < to; n++) {
+    const x = images.subarray(n * 64, n * 64 + 64);
+    const pooled = new Float64Array(36);
+    for (let c = 0; c < 4; c++) {
+      const z = new Float64Array(36);
+      for (let y = 0; y < 6; y++) {
+        for (let xx = 0; xx < 6; xx++) {
+          let v = net.convB[c];
+          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) v += x[(y + i) * 8 + xx + j] * net.convW[c * 9 + i * 3 + j];
+          z[y * 6 + xx] = Math.max(v, 0);
+        }
+      }
+      for (let py = 0; py < 3; py++) {
+        for (let px = 0; px < 3; px++) {
+          const a = 2 * py * 6 + 2 * px;
+          pooled[c * 9 + py * 3 + px] = Math.max(z[a], z[a + 1], z[a + 6], z[a + 7]);
+        }
+      }
+    }
+    let best = 0;
+    for (let o = 0; o < 10; o++) {
+      let v = net.headB[o];
+      for (let q = 0; q < 36; q++) v += net.headW[o * 36 + q] * pooled[q];
+      logits[o] = v;
+      if (v > logits[best]) best = o;
+    }
+    if (best === labels[n]) right++;
+  }
+  return right / (to - from);
+}
+
+class DigitsLearner {
+  constructor(root) {
+    this.root = root;
+    this.url = [...root.querySelectorAll("a[href]")].find((a) => a.href.endsWith(".json"))?.href;
+    this.ready = false;
+    this.running = false;
+    this.version = 0;
+    this.build();
+  }
+
+  build() {
+    const button = (name, text) => el("button", { id: `kd-${name}`, type: "button", text, disabled: true });
+    this.play = button("play", "Train");
+    this.stepButton = button("step", "Step");
+    this.reset = button("reset", "Reset");
+    this.status = el("p", { id: "kd-status", class: "kl-status", "aria-live": "polite", text: "Loading the digits…" });
+    this.error = el("div", { id: "kd-error", class: "kl-error", role: "alert", hidden: true });
+    this.panels = {};
+    const columns = Object.entries(DIGIT_MODES).map(([mode, label]) => {
+      const canvases = [0, 1, 2, 3].map((c) => el("canvas", { width: 3, height: 3, role: "img", "aria-label": `Kernel ${c + 1}` }));
+      const caption = el("figcaption", { id: `kd-${mode}-caption`, text: label });
+      this.panels[mode] = { canvases, caption, label };
+      return el("figure", { class: "kd-net", id: `kd-${mode}` }, el("div", { class: "kd-kernels" }, ...canvases), caption);
+    });
+    this.root.replaceChildren(el("div", { class: "kl kd" },
+      el("div", { class: "kl-row" }, this.play, this.stepButton, this.reset),
+      this.error, this.status, el("div", { class: "kd-nets" }, ...columns)));
+    this.play.addEventListener("click", () => (this.running ? this.pause() : this.train()));
+    this.stepButton.addEventListener("click", () => this.stepPressed(1));
+    this.reset.addEventListener("click", () => this.restart());
+  }
+
+  async load() {
+    try {
+      const response = await fetch(this.url);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const data = await response.json();
+      this.data = data;
+      this.images = Float64Array.from(data.images, (v) => v / 16);
+      this.labels = Int32Array.from(data.labels);
+      this.ready = true;
+      for (const b of [this.play, this.stepButton, this.reset]) b.disabled = false;
+      this.restart();
+    } catch (problem) {
+      this.error.textContent = `The digits could not be loaded (${problem.message}).`;
+      this.error.hidden = false;
+    }
+  }
+
+  restart() {
+    this.pause();
+    if (!this.ready) return;
+    const s = this.data.start;
+    const make = (kernels) => ({ convW: Float64Array.from(kernels), convB: Float64Array.from(s["conv.bias"]),
+      headW: Float64Array.from(s["head.weight"]), headB: Float64Array.from(s["head.bias"]) });
+    this.nets = { learned: make(s["conv.weight"]), random: make(s["conv.weight"]), bank: make(this.data.bank) };
+    this.losses = { learned: NaN, random: NaN, bank: NaN };
+    this.steps = 0;
+    this.measure();
+    this.draw();
+  }
+
+  run(n, redraw = true) {
+    const { batch_size: size, n_train: nTrain, lr } = this.data;
+    const t0 = performance.now();
+    for (let k = 0; k < n && this.steps < this.data.steps; k++) {
+      const first = (this.steps * size) % nTrain;
+      const indices = [];
+      for (let i = first; i < Math.min(first + size, nTrain); i++) indices.push(i);
+      for (const [mode, net] of Object.entries(this.nets)) {
+        const grads = { convW: new Float64Array(36), convB: new Float64Array(4), headW: new Float64Array(360), headB: new Float64Array(10) };
+        this.losses[mode] = digitsBatch(net, this.images, this.labels, indices, grads);
+        for (const name of ["convW", "convB", "headW", "headB"]) {
+          if (name === "convW" && mode !== "learned") continue; // these kernels are not trained
+          const p = net[name];
+          const g = grads[name];
+          for (let i = 0; i < p.length; i++) p[i] -= lr * g[i];
+        }
+      }
+      this.steps++;
+    }
+    this.stepMs = (performance.now() - t0) / Math.max(1, n);
+    if (!redraw) return;
+    this.measure();
+    this.draw();
+  }
+
+  measure() {
+    const n = this.labels.length;
+    this.accuracy = Object.fromEntries(Object.entries(this.nets).map(([mode, net]) =>
+      [mode, digitsAccuracy(net, this.images, this.labels, this.data.n_train, n)]));
+  }
+
+  stepPressed(n) {
+    if (!this.ready) return;
+    this.pause();
+    this.run(n);
+  }
+
+  train() {
+    if (!this.ready || this.steps >= this.data.steps) return;
+    this.running = true;
+    this.play.textContent = "Pause";
+    this.play.setAttribute("aria-pressed", "true");
+    const frame = () => {
+      if (!this.running) return;
+      const start = performance.now();
+      while (performance.now() - start < FRAME_BUDGET_MS && this.steps < this.data.steps) this.run(1, false);
+      this.measure(); // accuracy and pictures once per frame
+      this.draw();
+      if (this.steps >= this.data.steps) return this.pause();
+      this.raf = requestAnimationFrame(frame);
+    };
+    this.raf = requestAnimationFrame(frame);
+  }
+
+  pause() {
+    if (this.raf) cancelAnimationFrame(this.raf);
+    this.raf = 0;
+    if (!this.running) return;
+    this.running = false;
+    this.play.textContent = "Train";
+    this.play.setAttribute("aria-pressed", "false");
+    this.draw();
+  }
+
+  draw() {
+    const total = this.data.steps;
+    for (const [mode, net] of Object.entries(this.nets)) {
+      const { canvases, caption, label } = this.panels[mode];
+      canvases.forEach((canvas, c) => {
+        const w = net.convW.subarray(c * 9, c * 9 + 9);
+        const scale = Math.max(...w.map(Math.abs), 1e-12);
+        const rgba = new Uint8ClampedArray(36);
+        for (let i = 0; i < 9; i++) rgba.set([...weightColour(w[i] / scale), 255], 4 * i);
+        canvas.getContext("2d").putImageData(new ImageData(rgba, 3, 3), 0, 0);
+        canvas.setAttribute("aria-label", `${label}, kernel ${c + 1}: ${[...w].map((v) => fmt(v)).join(", ")}`);
+      });
+      const acc = (100 * this.accuracy[mode]).toFixed(1);
+      caption.textContent = `${label}: ${acc}% of the held-out digits right`;
+    }
+    const done = this.steps >= total ? " Done: as many steps as the snippet." : "";
+    this.status.textContent = this.running ? "Training…" : `Step ${this.steps} of ${total} (mini-batches of ${this.data.batch_size} digits, learning rate ${this.data.lr}).${done}`;
+    this.version++;
+  }
+}
+
+function startDigits() {
+  const root = document.getElementById("digits-learner");
+  if (!root || root.dataset.ready) return null;
+  root.dataset.ready = "true";
+  const learner = new DigitsLearner(root);
+  learner.load();
+  const copy = (net) => Object.fromEntries(Object.entries(net).map(([k, v]) => [k, Array.from(v)]));
+  return Object.freeze({
+    state() {
+      if (!learner.ready) return null;
+      const modes = Object.fromEntries(Object.keys(learner.nets).map((mode) =>
+        [mode, { ...copy(learner.nets[mode]), loss: learner.losses[mode], accuracy: learner.accuracy[mode] }]));
+      return { step: learner.steps, modes, stepMs: learner.stepMs };
+    },
+    step(n = 1) {
+      learner.stepPressed(n);
+      return this.state();
+    },
+    get ready() { return learner.ready; },
+  });
+}
+
+function start() {
+  const digits = startDigits();
+  const root = document.getElementById("kernel-learner");
+  if (!root || root.dataset.ready) return;
+  root.dataset.ready = "true";
+  const learner = new Learner(root);
+  // A read-only view for the tests and for curious readers (try it in the browser console).
+  window.kernelLearning = Object.freeze({
+    state() {
+      return {
+        kernel: Array.from(learner.w),
+        loss: learner.loss,
+        step: learner.steps,
+        distance: learner.ready ? learner.distance() : NaN,
+        diverged: learner.isDiverged,
+        lr: learner.lr,
+        optimiser: learner.momentum ? "momentum" : "sgd",
+        start: learner.startSelect.value,
+        target: Array.from(learner.goalKernel || []),
+        error: learner.error.hidden ? "" : learner.error.textContent,
+        stepMs: learner.stepMs,
+      };
+    },
+    step(n = 1) {
+      learner.stepPressed(n);
+      return this.state();
+    },
+    get ready() { return learner.ready; },
+    get version() { return learner.version; },
+    digits,
+  });
+  learner.load();
+}
+
+if (typeof document !== "undefined") {
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+}

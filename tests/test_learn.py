@@ -1,0 +1,448 @@
+"""The "Learn a kernel yourself" page (docs/learn.md, docs/assets/learn.js) in a real browser.
+
+The page is driven through its controls (start, optimiser, learning rate, target, the flip,
+Step, Train/Pause, Reset); its kernel and loss are read back from the documented read-only
+``window.kernelLearning.state()`` and compared with the same steps of ``torch.optim.SGD`` in
+float64, from the start the snippet exported and on the photo the playground exported. The page
+computes with JavaScript numbers (float64), so the two agree to rounding: the tolerance is 1e-9.
+Bad learning rates must produce a message and change nothing; a diverging one must be reported
+with a reset, and no value that is not a number may reach the page.
+
+Needs the built site (``make build``); KERNELSITE_SITE=/some/folder checks a site built elsewhere.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from browser import browser, serve
+from conftest import ROOT
+
+SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
+PHOTO = SITE / "snippets" / "playground" / "playground_images" / "files" / "camera.png"
+START = SITE / "snippets" / "learn" / "learn_kernel_in_pytorch" / "files" / "learn_start.json"
+TOLERANCE = 1e-9  # float64 on both sides; only the order of the sums differs
+STEPS = 50
+SOBEL_X = [-1.0, 0, 1, -2, 0, 2, -1, 0, 1]
+
+
+# -- the reference, computed here from the published files -------------------------------------
+
+
+def photo() -> torch.Tensor:
+    """The page's input: camera.png averaged over 2 × 2 blocks, standardised, (1, 1, 128, 128)."""
+    with Image.open(PHOTO) as image:
+        grey = np.asarray(image, dtype=np.float64) / 255
+    pixels = grey.reshape(128, 2, 128, 2).mean(axis=(1, 3))
+    x = torch.from_numpy(pixels)
+    return ((x - x.mean()) / x.std(correction=0))[None, None]
+
+
+def exported_start() -> list[float]:
+    return json.loads(START.read_text())["kernel"]
+
+
+def torch_run(start, target, flip: bool, lr: float, momentum: float, steps: int):
+    """``steps`` steps of torch.optim.SGD in float64; returns the kernel and its loss."""
+    x = photo()
+    t = torch.tensor(target, dtype=torch.float64).reshape(1, 1, 3, 3)
+    wanted = F.conv2d(x, t.flip(2, 3) if flip else t)
+    weight = torch.tensor(start, dtype=torch.float64).reshape(1, 1, 3, 3).requires_grad_(True)
+    optimizer = torch.optim.SGD([weight], lr=lr, momentum=momentum)
+    for _ in range(steps):
+        loss = F.mse_loss(F.conv2d(x, weight), wanted)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        loss = F.mse_loss(F.conv2d(x, weight), wanted).item()
+    return weight.detach().flatten().numpy(), loss
+
+
+# -- driving the page ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not (SITE / "learn" / "index.html").is_file():
+        pytest.fail(f"no built learn page in {SITE}: run `make build` first", pytrace=False)
+    with serve(SITE) as base, browser() as instance:
+        yield base, instance
+
+
+def open_page(chromium, width: int = 1280):
+    base, instance = chromium
+    page = instance.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(base + "learn/")
+    page.wait_for_function("window.kernelLearning && window.kernelLearning.ready", timeout=30_000)
+    return page, errors
+
+
+@pytest.fixture(scope="module")
+def learner(chromium):
+    page, errors = open_page(chromium)
+    yield page
+    assert not errors, f"errors in the page: {errors}"
+    page.close()
+
+
+def state(page) -> dict:
+    return page.evaluate("window.kernelLearning.state()")
+
+
+def configure(
+    page, *, target="sobel_x", flip=False, start="snippet", optimiser="momentum", lr="0.1"
+):
+    """Set the controls as a reader would; every change of these restarts from step 0."""
+    page.select_option("#kl-target", target)
+    page.set_checked("#kl-flip", flip)
+    page.select_option("#kl-start", start)
+    page.select_option("#kl-optimiser", optimiser)
+    page.fill("#kl-lr", lr)
+    page.click("#kl-reset")
+    now = state(page)
+    assert now["step"] == 0 and not now["diverged"] and now["error"] == "", now
+
+
+def steps(page, n: int) -> dict:
+    """n steps: the first five by clicking Step, the rest through kernelLearning.step (the same
+    method the button calls)."""
+    clicks = min(n, 5)
+    for _ in range(clicks):
+        page.click("#kl-step")
+    if n > clicks:
+        page.evaluate(f"window.kernelLearning.step({n - clicks})")
+    now = state(page)
+    assert now["step"] == n
+    return now
+
+
+# -- exactness ----------------------------------------------------------------------------------
+
+
+def test_exported_start_is_pytorch_default_init_for_seed_0():
+    """The snippet's start is what nn.Conv2d(1, 1, 3) draws after torch.manual_seed(0)."""
+    saved = json.loads(START.read_text())
+    torch.manual_seed(saved["seed"])
+    weight = torch.nn.Conv2d(1, 1, kernel_size=3, bias=False).weight.detach().double()
+    assert saved["kernel"] == weight.flatten().tolist()
+    assert max(abs(v) for v in saved["kernel"]) <= 1 / 3
+
+
+def test_page_starts_from_the_exported_kernel_and_photo(learner):
+    configure(learner)
+    now = state(learner)
+    assert now["kernel"] == exported_start()
+    kernel, loss = torch_run(exported_start(), SOBEL_X, False, 0.1, 0.9, 0)
+    assert math.isclose(now["loss"], loss, rel_tol=1e-12)
+
+
+CASES = {
+    "SGD, Sobel x": dict(optimiser="sgd", lr="0.1", target="sobel_x", flip=False),
+    "momentum, Sobel x": dict(optimiser="momentum", lr="0.1", target="sobel_x", flip=False),
+    "momentum, Laplacian, convolved": dict(
+        optimiser="momentum", lr="0.05", target="laplacian", flip=True
+    ),
+    "SGD, Gabor, convolved": dict(optimiser="sgd", lr="0.1", target="gabor", flip=True),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_n_steps_match_torch_optim_sgd(learner, case):
+    ui = CASES[case]
+    configure(learner, **ui)
+    target_from_page = state(learner)["target"]  # the goal: flipped already when ticked
+    target = target_from_page[::-1] if ui["flip"] else target_from_page
+    if ui["target"] == "sobel_x":
+        assert target == SOBEL_X
+    now = steps(learner, STEPS)
+    momentum = 0.9 if ui["optimiser"] == "momentum" else 0.0
+    kernel, loss = torch_run(exported_start(), target, ui["flip"], float(ui["lr"]), momentum, STEPS)
+    error = float(np.abs(np.array(now["kernel"]) - kernel).max())
+    print(f"{case}: max |page - torch| after {STEPS} steps = {error:.1e}, loss {loss:.3e}")
+    assert error <= TOLERANCE, f"max |page - torch| = {error:.2e}"
+    assert math.isclose(now["loss"], loss, rel_tol=TOLERANCE), (now["loss"], loss)
+    assert now["loss"] < torch_run(exported_start(), target, ui["flip"], 0.1, 0, 0)[1]
+
+
+def test_the_flipped_target_is_learned_when_made_by_convolution(learner):
+    configure(learner, flip=True)
+    now = steps(learner, 1000)
+    flipped = SOBEL_X[::-1]
+    assert now["target"] == flipped
+    assert np.abs(np.array(now["kernel"]) - flipped).max() < 1e-6
+    assert now["distance"] < 1e-6
+    assert "flipped" in learner.inner_text("#kl-goal-caption")
+
+
+def test_reset_returns_to_the_start(learner):
+    configure(learner)
+    steps(learner, 10)
+    learner.click("#kl-reset")
+    now = state(learner)
+    assert now["step"] == 0 and now["kernel"] == exported_start()
+
+
+def test_train_runs_and_pause_stops(learner):
+    configure(learner)
+    learner.select_option("#kl-speed", "1")
+    learner.click("#kl-play")
+    assert learner.get_attribute("#kl-play", "aria-pressed") == "true"
+    learner.wait_for_function("window.kernelLearning.state().step >= 10", timeout=30_000)
+    learner.click("#kl-play")  # now labelled Pause
+    assert learner.inner_text("#kl-play") == "Train"
+    paused = state(learner)["step"]
+    learner.wait_for_timeout(200)
+    assert state(learner)["step"] == paused
+    assert "Step" in learner.inner_text("#kl-status")
+
+
+def test_other_starts_are_seeded(learner):
+    kernels = {}
+    for start in ["default", "he", "noise"]:
+        configure(learner, start=start)
+        learner.fill("#kl-seed", "1")
+        learner.dispatch_event("#kl-seed", "change")
+        first = state(learner)["kernel"]
+        learner.fill("#kl-seed", "7")
+        learner.dispatch_event("#kl-seed", "change")
+        kernels[start] = state(learner)["kernel"]
+        assert kernels[start] != first
+        learner.click("#kl-reset")
+        assert state(learner)["kernel"] == kernels[start]  # same seed, same numbers
+    assert max(abs(v) for v in kernels["default"]) <= 1 / 3
+    assert max(abs(v) for v in kernels["noise"]) <= 0.01
+    learner.fill("#kl-seed", "1")
+    learner.dispatch_event("#kl-seed", "change")
+
+
+def test_a_target_typed_into_the_grid_is_learned(learner):
+    configure(learner)
+    typed = [["1", "2", "0"], ["0", "-1/2", "0"], ["0", "0", "3"]]
+    for i, row in enumerate(typed):
+        for j, text in enumerate(row):
+            learner.fill(f"#kl-cell-{i}-{j}", text)
+    assert learner.eval_on_selector("#kl-target", "s => s.value") == "custom"
+    expected = [1, 2, 0, 0, -0.5, 0, 0, 0, 3]
+    assert state(learner)["target"] == expected
+    now = steps(learner, 20)
+    kernel, loss = torch_run(exported_start(), expected, False, 0.1, 0.9, 20)
+    assert np.abs(np.array(now["kernel"]) - kernel).max() <= TOLERANCE
+    # A cell that is not a number: a message, and the last valid target is kept.
+    learner.fill("#kl-cell-1-1", "abc")
+    alert = learner.locator("#kl-error")
+    assert alert.is_visible() and alert.get_attribute("role") == "alert"
+    assert "row 2, column 2" in alert.inner_text().lower()
+    assert state(learner)["target"] == expected
+    learner.fill("#kl-cell-1-1", "-1/2")
+    assert not alert.is_visible()
+
+
+# -- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("rate", "message"),
+    [
+        ("0", "must be greater than 0"),
+        ("-0.1", "must be greater than 0"),
+        ("abc", "is not a number"),
+        ("", "is empty"),
+        ("1/0", "is not a finite number"),
+    ],
+    ids=["zero", "negative", "word", "empty", "infinite"],
+)
+def test_a_bad_learning_rate_shows_a_message_and_changes_nothing(learner, rate, message):
+    configure(learner)
+    before = steps(learner, 3)
+    learner.fill("#kl-lr", rate)
+    learner.click("#kl-step")
+    learner.click("#kl-play")
+    alert = learner.locator("#kl-error")
+    assert alert.is_visible() and alert.get_attribute("role") == "alert"
+    assert message in alert.inner_text(), alert.inner_text()
+    assert "nothing was changed" in alert.inner_text()
+    assert learner.get_attribute("#kl-lr", "aria-invalid") == "true"
+    assert state(learner) == {**before, "error": alert.inner_text()}
+    learner.fill("#kl-lr", "0.1")
+    learner.click("#kl-step")
+    assert not alert.is_visible()
+    assert state(learner)["step"] == 4
+
+
+@pytest.mark.parametrize("rate", ["1e9", "1e300"])
+def test_a_diverging_rate_is_reported_with_a_reset_and_no_nan_is_drawn(learner, rate):
+    configure(learner)
+    steps(learner, 2)
+    learner.fill("#kl-lr", rate)
+    learner.click("#kl-step")
+    learner.evaluate("window.kernelLearning.step(5)")  # like Step: nothing after a divergence
+    now = state(learner)
+    assert now["diverged"] and now["step"] == 3
+    box = learner.locator("#kl-diverged")
+    assert box.is_visible() and box.get_attribute("role") == "alert"
+    assert "diverged" in box.inner_text() and "too large" in box.inner_text()
+    assert learner.is_disabled("#kl-step") and learner.is_disabled("#kl-play")
+    shown = learner.inner_text("#kl-numbers") + learner.inner_text("#kl-status")
+    assert "NaN" not in shown and "undefined" not in shown
+    pixels = learner.evaluate("""() => [...document.querySelectorAll('.kl canvas')].map((c) =>
+        Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)
+        .every(Number.isFinite))""")
+    assert all(pixels)
+    # The output image keeps the last finite output: it is not blank.
+    out = learner.evaluate("""() => { const c = document.getElementById('kl-out');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        return new Set(d.filter((v, i) => i % 4 === 0)).size; }""")
+    assert out > 10
+    # Reset from the message starts again (with the learning rate still to be lowered).
+    learner.click("#kl-diverged-reset")
+    now = state(learner)
+    assert now["step"] == 0 and not now["diverged"] and now["kernel"] == exported_start()
+    assert not box.is_visible()
+    learner.fill("#kl-lr", "0.1")
+
+
+# -- keyboard and small screens -----------------------------------------------------------------
+
+
+def test_every_control_is_labelled_and_works_from_the_keyboard(learner):
+    configure(learner)
+    unnamed = learner.evaluate("""() => [...document.querySelectorAll(
+        '.kl input, .kl select, .kl button')]
+        .filter((c) => !c.labels?.length && !c.getAttribute('aria-label')
+                       && !c.textContent.trim()).map((c) => c.id)""")
+    assert unnamed == []
+    learner.focus("#kl-step")
+    learner.keyboard.press("Enter")
+    learner.keyboard.press("Space")
+    assert state(learner)["step"] == 2
+    learner.focus("#kl-optimiser")
+    learner.keyboard.press("ArrowDown")  # momentum -> SGD, which restarts
+    assert state(learner)["optimiser"] == "sgd" and state(learner)["step"] == 0
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_layout_fits_the_screen(chromium, width):
+    page, errors = open_page(chromium, width)
+    try:
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        widget = page.locator("#kernel-learner").bounding_box()
+        assert widget["x"] >= 0 and widget["x"] + widget["width"] <= width
+        for name in ("grid", "numbers", "loss", "out"):
+            box = page.locator(f"#kl-{name}").bounding_box()
+            assert box["x"] + box["width"] <= width, name
+        assert not errors, errors
+    finally:
+        page.close()
+
+
+# -- the digits CNN -----------------------------------------------------------------------------
+
+DIGITS = SITE / "snippets" / "learn" / "digits_cnn_in_pytorch" / "files" / "digits_cnn.json"
+DIGIT_STEPS = 20
+
+
+def torch_digits(steps: int) -> dict[str, dict]:
+    """The three networks after ``steps`` steps of torch.optim.SGD (float64), from the export."""
+    data = json.loads(DIGITS.read_text())
+    images = torch.tensor(data["images"], dtype=torch.float64).reshape(-1, 1, 8, 8) / 16
+    labels = torch.tensor(data["labels"])
+    n_train, size, lr = data["n_train"], data["batch_size"], data["lr"]
+    shapes = {"conv.weight": (4, 1, 3, 3), "conv.bias": (4,), "head.weight": (10, 36)}
+    start = {
+        name: torch.tensor(values, dtype=torch.float64).reshape(shapes.get(name, (10,)))
+        for name, values in data["start"].items()
+    }
+    bank = torch.tensor(data["bank"], dtype=torch.float64).reshape(4, 1, 3, 3)
+    results = {}
+    for mode, kernels in [("learned", None), ("random", None), ("bank", bank)]:
+        params = {name: p.clone() for name, p in start.items()}
+        if kernels is not None:
+            params["conv.weight"] = kernels.clone()
+        trained = [p for n, p in params.items() if mode == "learned" or n != "conv.weight"]
+        for p in trained:
+            p.requires_grad_(True)
+        optimizer = torch.optim.SGD(trained, lr=lr)
+
+        def forward(x, params=params):
+            z = F.max_pool2d(F.relu(F.conv2d(x, params["conv.weight"], params["conv.bias"])), 2)
+            return F.linear(z.flatten(1), params["head.weight"], params["head.bias"])
+
+        for step in range(steps):
+            first = (step * size) % n_train
+            batch = slice(first, min(first + size, n_train))
+            loss = F.cross_entropy(forward(images[batch]), labels[batch])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            accuracy = (forward(images[n_train:]).argmax(1) == labels[n_train:]).double().mean()
+        results[mode] = {
+            "convW": params["conv.weight"].detach().flatten().numpy(),
+            "convB": params["conv.bias"].detach().numpy(),
+            "headW": params["head.weight"].detach().flatten().numpy(),
+            "headB": params["head.bias"].detach().numpy(),
+            "loss": loss.item(),
+            "accuracy": accuracy.item(),
+        }
+    return results
+
+
+def test_digits_cnn_matches_torch_for_all_three_networks(learner):
+    learner.wait_for_function("window.kernelLearning.digits.ready", timeout=30_000)
+    learner.click("#kd-reset")
+    start = learner.evaluate("window.kernelLearning.digits.state()")
+    assert start["step"] == 0
+    learner.click("#kd-step")
+    learner.click("#kd-step")
+    learner.evaluate(f"window.kernelLearning.digits.step({DIGIT_STEPS - 2})")
+    page = learner.evaluate("window.kernelLearning.digits.state()")
+    assert page["step"] == DIGIT_STEPS
+    expected = torch_digits(DIGIT_STEPS)
+    worst = 0.0
+    for mode, reference in expected.items():
+        got = page["modes"][mode]
+        for name in ("convW", "convB", "headW", "headB"):
+            worst = max(worst, float(np.abs(np.array(got[name]) - reference[name]).max()))
+        assert math.isclose(got["loss"], reference["loss"], rel_tol=TOLERANCE), mode
+        assert got["accuracy"] == reference["accuracy"], mode
+    print(
+        f"digits CNN: max |page - torch| over all weights after {DIGIT_STEPS} steps = {worst:.1e}"
+    )
+    assert worst <= TOLERANCE
+    # Kept random and fixed kernels did not move; learned ones did.
+    assert page["modes"]["random"]["convW"] == start["modes"]["random"]["convW"]
+    assert page["modes"]["bank"]["convW"] == start["modes"]["bank"]["convW"]
+    assert page["modes"]["learned"]["convW"] != start["modes"]["learned"]["convW"]
+
+
+def test_digits_train_runs_to_the_snippets_step_count_and_matches_its_accuracy(learner):
+    learner.wait_for_function("window.kernelLearning.digits.ready", timeout=30_000)
+    learner.click("#kd-reset")
+    learner.click("#kd-play")
+    assert learner.get_attribute("#kd-play", "aria-pressed") == "true"
+    total = json.loads(DIGITS.read_text())["steps"]
+    learner.wait_for_function(
+        f"window.kernelLearning.digits.state().step === {total}", timeout=120_000
+    )
+    learner.wait_for_function("document.getElementById('kd-play').textContent === 'Train'")
+    page = learner.evaluate("window.kernelLearning.digits.state()")
+    expected = torch_digits(total)
+    for mode, reference in expected.items():
+        got = page["modes"][mode]
+        assert got["accuracy"] == reference["accuracy"], mode
+        assert np.abs(np.array(got["headW"]) - reference["headW"]).max() <= TOLERANCE, mode
+        assert f"{100 * reference['accuracy']:.1f}%" in learner.inner_text(f"#kd-{mode}-caption")
+    assert "Done" in learner.inner_text("#kd-status")
