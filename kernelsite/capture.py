@@ -26,7 +26,16 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from PIL import Image  # noqa: E402
 
-PRELOAD = ["numpy", "scipy.signal", "scipy.ndimage", "torch", "matplotlib.pyplot", __name__]
+# torch._dynamo: the first optimiser step imports it (about 2 s of CPU), so it is loaded once too.
+PRELOAD = [
+    "numpy",
+    "scipy.signal",
+    "scipy.ndimage",
+    "torch",
+    "torch._dynamo",
+    "matplotlib.pyplot",
+    __name__,
+]
 MAX_STR = 20_000
 MAX_ITEMS = 1_000
 # An image-heavy figure is written as PNG; line art as SVG.
