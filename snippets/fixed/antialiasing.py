@@ -1,6 +1,9 @@
 """Why a fixed blur still sits in front of downsampling: keeping every 4th pixel of a zone plate
 invents rings that are not there (aliasing); a Gaussian blur first removes them.
 Uses the helper module `kernels.py` next to this file.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 pillow==13.0.0 scikit-image==0.26.0 \
+    torch==2.13.0
 """
 
 # %%

@@ -3,6 +3,9 @@
 Every kernel is a small tensor written down (or computed from a formula) before any image is
 seen; `frozen_conv` copies it into an `nn.Conv2d` whose weights never change. Uses the helper
 module `kernels.py` that sits next to this file.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 pillow==13.0.0 scikit-image==0.26.0 \
+    torch==2.13.0
 """
 
 # %%

@@ -2,6 +2,9 @@
 zero crossings of the Laplacian of Gaussian, and the maximum over a bank of Gabor filters;
 with the Canny detector, built on the same fixed kernels, for reference.
 Uses the helper module `kernels.py` next to this file.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 pillow==13.0.0 scikit-image==0.26.0 \
+    scipy==1.17.1 torch==2.13.0
 """
 
 # %%

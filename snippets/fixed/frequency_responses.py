@@ -1,6 +1,9 @@
 """What each fixed kernel does to each spatial frequency: the magnitude of its zero-padded 2-D
 Fourier transform. Low-pass, high-pass, band-pass and oriented filters, with their DC gains.
 Uses the helper module `kernels.py` next to this file.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 pillow==13.0.0 scikit-image==0.26.0 \
+    torch==2.13.0
 """
 
 # %%

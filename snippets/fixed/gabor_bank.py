@@ -1,5 +1,8 @@
 """A Gabor filter bank (4 orientations x 3 frequencies) as one frozen convolution layer, and
 the orientation and scale each filter picks out. Uses the helper `kernels.py` next to this file.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 pillow==13.0.0 scikit-image==0.26.0 \
+    torch==2.13.0
 """
 
 # %%

@@ -1,5 +1,8 @@
 """Prewitt, Sobel and Scharr: three fixed 3x3 estimates of the image gradient, and how well each
 gets the direction of an edge right. Uses the helper module `kernels.py` next to this file.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 pillow==13.0.0 scikit-image==0.26.0 \
+    torch==2.13.0
 """
 
 # %%

@@ -5,6 +5,8 @@ The snippets of the "Fixed, hand-designed kernels" chapter import this file
 Conventions: a kernel is a float64 tensor of odd size, indexed [row, column]; x grows to the
 right (columns), y grows downwards (rows); PyTorch's conv2d computes a cross-correlation, so a
 kernel is applied as written, without a flip.
+
+Needs: pip install numpy==2.4.6 pillow==13.0.0 scikit-image==0.26.0 torch==2.13.0
 """
 
 import math

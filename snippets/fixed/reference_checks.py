@@ -1,6 +1,9 @@
 """Our frozen-layer kernels against the reference implementations in scipy.ndimage and
 skimage.filters: the same numbers up to rounding, once scale, sign and borders are matched.
 Uses the helper module `kernels.py` next to this file.
+
+Needs: pip install numpy==2.4.6 pillow==13.0.0 scikit-image==0.26.0 scipy==1.17.1 \
+    torch==2.13.0
 """
 
 # %%

@@ -1,5 +1,7 @@
 """Separable kernels: a Gaussian or a Sobel kernel is the outer product of two 1-D kernels
 (rank 1), so two cheap 1-D passes give exactly the 2-D result. Uses `kernels.py` next to this file.
+
+Needs: pip install numpy==2.4.6 pillow==13.0.0 scikit-image==0.26.0 torch==2.13.0
 """
 
 # %%

@@ -6,6 +6,8 @@ with every weight learned, with the kernels kept at their random start (only the
 and with the kernels fixed to a hand-made bank (Sobel x, Sobel y, Laplacian, Gaussian). The
 figure shows the four kernels of each network after training. The script writes the digits, the
 start and the bank to `digits_cnn.json`, which the page loads.
+
+Needs: pip install matplotlib==3.11.2 scikit-learn==1.9.1 torch==2.13.0
 """
 
 # %%

@@ -5,6 +5,8 @@ random initialisation is trained with `torch.optim.SGD` to produce the same outp
 shows the nine weights moving from their random start to Sobel's numbers, and the loss falling,
 with and without momentum. The script also writes the random start to `learn_start.json`, which
 the page loads, so that the page and this script begin from the same numbers.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-image==0.26.0 torch==2.13.0
 """
 
 # %%

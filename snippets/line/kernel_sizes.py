@@ -6,6 +6,8 @@ channels (Simonyan & Zisserman 2015). The window is measured here by back-propag
 output pixel, the counts are read off `nn.Conv2d`. The second figure counts the weights of one
 layer against its kernel size, for a full and for a depthwise convolution (ConvNeXt: 7 × 7,
 RepLKNet: up to 31 × 31).
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scipy==1.17.1 torch==2.13.0
 """
 
 # %%

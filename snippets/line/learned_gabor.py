@@ -4,6 +4,8 @@ The kernel's shape is fixed by a formula; gradient descent only moves its four p
 trained, from 64 random starting points at once, to reproduce the output of a hidden Gabor
 kernel, and compared with a free 11 × 11 kernel (121 learned numbers) trained on the same data.
 Then both are asked to reproduce a kernel that is not a Gabor function.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 torch==2.13.0
 """
 
 # %%

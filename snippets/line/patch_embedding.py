@@ -4,6 +4,8 @@ First the identity: `nn.Conv2d(3, D, 16, stride=16)` gives the same numbers as c
 into 16 × 16 patches, flattening each and applying one `nn.Linear`. Then a tiny transformer
 (patches of 4 × 4, one attention block) and a small CNN with 4 × 4 kernels are trained on the
 8 × 8 digits, 10 seeds each, and their learned 4 × 4 filters are compared.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-learn==1.9.1 torch==2.13.0
 """
 
 # %%

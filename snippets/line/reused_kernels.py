@@ -4,6 +4,8 @@ Ten small networks (8 kernels of 5 × 5, ReLU, 2 × 2 max-pooling, a linear clas
 as one, learn the digits 0-4 (task A). Their kernels are then frozen and reused for the digits
 5-9 (task B), where only a new classifier is trained, on 5 or 20 labelled images per class. Two
 references: random kernels, frozen, and kernels learned on task B itself.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-learn==1.9.1 torch==2.13.0
 """
 
 # %%

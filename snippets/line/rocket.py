@@ -5,6 +5,8 @@ random normal weights (centred to mean 0), a random bias, a random dilation and,
 padding or none. Each kernel gives two numbers per series: the proportion of positive values of
 its output (PPV) and its maximum. A ridge classifier learns from those. The task is made up here:
 four kinds of short shape hidden at a random place in noise.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-learn==1.9.1 torch==2.13.0
 """
 
 # %%

@@ -4,6 +4,8 @@ A 1 × 1 convolution is one linear layer over the channels, applied at every pix
 convolution (one k × k kernel per input channel, `groups=C_in`) followed by a 1 × 1 (pointwise)
 convolution does the work of a full k × k convolution with far fewer weights and multiplications,
 and it *is* a full convolution, whose kernel is restricted: W[o, c] = P[o, c] · D[c].
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 torch==2.13.0
 """
 
 # %%

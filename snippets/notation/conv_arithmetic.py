@@ -2,6 +2,8 @@
 the input (blue, padding dashed), the kernel's first position (dark) and second position
 (orange outline), and the output above it. Each output size comes from the formula and is
 checked against PyTorch.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scipy==1.17.1 torch==2.13.0
 """
 
 # %%

@@ -2,6 +2,8 @@
 
 Other snippets of the chapter import it (`from conv_by_hand import output_size`). Run on its own,
 it checks every function against NumPy, SciPy and PyTorch.
+
+Needs: pip install numpy==2.4.6 scipy==1.17.1 torch==2.13.0
 """
 
 # %%

@@ -1,6 +1,8 @@
 """The convolution theorem: convolution in space is multiplication of Fourier transforms. With
 enough zero padding the FFT route gives exactly the spatial convolution; without it, the
 discrete Fourier transform computes a circular convolution and the image wraps around its edges.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-image==0.26.0 scipy==1.17.1
 """
 
 # %%

@@ -3,6 +3,8 @@ computes cross-correlation.
 
 Filtering a single bright pixel (an impulse) makes the difference visible: convolution stamps
 a copy of the kernel, cross-correlation stamps the kernel rotated by 180 degrees.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scipy==1.17.1 torch==2.13.0
 """
 
 # %%

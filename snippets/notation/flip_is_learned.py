@@ -1,6 +1,8 @@
 """For a learned kernel the flip does not matter: a layer that convolves and a layer that
 cross-correlates, trained on the same data from the same start, learn kernels that are
 180-degree rotations of each other and fit the data equally well.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 torch==2.13.0
 """
 
 # %%

@@ -1,6 +1,8 @@
 """The output-size formulas of convolution and transposed convolution, checked against PyTorch's
 layers over a grid of input sizes n, kernel sizes k, paddings p, strides s and dilations d.
 Where the formula gives no valid size, PyTorch must refuse the combination as well.
+
+Needs: pip install numpy==2.4.6 scipy==1.17.1 torch==2.13.0
 """
 
 # %%

@@ -1,6 +1,8 @@
 """Padding modes: what a convolution sees beyond the border of the image. Zeros darken the
 border of a blurred photo, reflect and replicate keep its brightness, circular brings in the
 opposite edge. Away from the border all four give the same result.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-image==0.26.0 torch==2.13.0
 """
 
 # %%

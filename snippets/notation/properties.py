@@ -1,6 +1,8 @@
 """Convolution is linear, commutative and associative, checked numerically. Associativity has a
 practical consequence: blurring with a Gaussian of width sigma1 and then sigma2 is one blur with
 width sqrt(sigma1^2 + sigma2^2), up to the error of sampling and truncating the kernels.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scipy==1.17.1
 """
 
 # %%

@@ -1,6 +1,8 @@
 """Separable kernels: a 2-D kernel that is the outer product of two 1-D kernels (rank 1) can be
 applied as two 1-D passes, one down the columns and one along the rows. The singular value
 decomposition tells which kernels qualify: Gaussian and Sobel do, the Laplacian does not.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scipy==1.17.1
 """
 
 # %%

@@ -2,6 +2,8 @@
 a strided convolution is a subsampled one, a dilated kernel is a larger kernel with holes,
 a grouped convolution is several small convolutions side by side, and a transposed convolution
 is the adjoint (the matrix transpose) of a convolution.
+
+Needs: pip install torch==2.13.0
 """
 
 # %%

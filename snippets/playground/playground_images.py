@@ -2,6 +2,8 @@
 
 The script writes four small files into the current folder: two grey photos, one colour photo
 and a 64 × 64 colour detail whose pixels are big enough to see one by one.
+
+Needs: pip install numpy==2.4.6 pillow==13.0.0 scikit-image==0.26.0
 """
 
 # %%

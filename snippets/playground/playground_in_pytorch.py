@@ -3,6 +3,8 @@ channel with the same kernel.
 
 The figure shows a 7 × 7 box blur of a 64 × 64 colour detail with the four padding modes:
 they agree in the middle and differ only in a band as wide as the kernel's radius.
+
+Needs: pip install matplotlib==3.11.2 scikit-image==0.26.0 torch==2.13.0
 """
 
 # %%

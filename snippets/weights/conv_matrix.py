@@ -2,6 +2,8 @@
 (a doubly block Toeplitz matrix when stride is 1) and the receptive field of a stack of layers.
 
 Run as a script, it checks both against PyTorch on a small example.
+
+Needs: pip install torch==2.13.0
 """
 
 # %%

@@ -1,6 +1,8 @@
 """A convolution layer is a matrix multiplication: we build the layer's matrix entry by entry,
 check that it reproduces ``F.conv2d``, and draw it beside the matrix of a dense layer.
 Uses the helper module ``conv_matrix.py`` from the same folder.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 torch==2.13.0
 """
 
 # %%

@@ -4,6 +4,9 @@ and once with oneDNN (the library it hands most CPU convolutions to) switched of
 the median CPU time of a few calls on one thread, and the run is kept short: a method that gets
 slow is not timed at larger kernels. The numbers depend on the machine that ran the snippet; the
 figure says which one.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-image==0.26.0 scipy==1.17.1 \
+    torch==2.13.0
 """
 
 # %%

@@ -1,6 +1,8 @@
 """im2col: copy every input patch into a column, then compute the whole layer with one matrix
 product. The result equals ``F.conv2d``: each output pixel is a dot product of a patch with a
 filter.
+
+Needs: pip install torch==2.13.0
 """
 
 # %%

@@ -1,6 +1,8 @@
 """The gradient of the loss with respect to a kernel is a cross-correlation of the layer's input
 with the gradient arriving from above. We compute it by hand, twice (a loop over kernel entries,
 then a single ``F.conv2d`` call), and compare with what autograd stores in ``weight.grad``.
+
+Needs: pip install torch==2.13.0
 """
 
 # %%

@@ -1,6 +1,8 @@
 """Weight sharing in numbers: a convolution layer and a dense (fully connected) layer that map the
 same input to the same output size, with their parameter counts read from the layers themselves
 and checked against the formulas.
+
+Needs: pip install torch==2.13.0
 """
 
 # %%

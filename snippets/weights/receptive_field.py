@@ -2,6 +2,8 @@
 by back-propagating from one output pixel to the input. The *effective* receptive field, where
 the gradient is concentrated, is much smaller and grows only like the square root of the depth
 (Luo et al. 2016). Uses the helper module ``conv_matrix.py`` from the same folder.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 torch==2.13.0
 """
 
 # %%

@@ -1,6 +1,8 @@
 """Translation equivariance: shifting the input of a convolution layer shifts its output. It holds
 exactly with circular padding, everywhere except near the borders with zero padding, and only for
 shifts that are multiples of the stride when the layer has a stride.
+
+Needs: pip install matplotlib==3.11.2 scikit-image==0.26.0 torch==2.13.0
 """
 
 # %%

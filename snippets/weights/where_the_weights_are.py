@@ -1,6 +1,8 @@
 """Where the weights of a CNN are: listing every trainable tensor of a small network shows that,
 apart from the final linear layer, they are the kernels and biases of its convolution layers.
 There is no separate set of weights connecting one layer's feature maps to the next layer.
+
+Needs: pip install torch==2.13.0
 """
 
 # %%

@@ -1,5 +1,7 @@
 """A `torch.nn.Conv2d` layer taken apart: its weight tensor, one filter, one kernel, the bias,
 the feature maps it produces, and its number of parameters.
+
+Needs: pip install torch==2.13.0
 """
 
 # %%

@@ -1,6 +1,8 @@
 """What you choose and what training chooses: a layer's hyperparameters (number and size of its
 filters, stride, padding) are fixed when you build it; its parameters (kernel entries and biases)
 are what gradient descent changes.
+
+Needs: pip install torch==2.13.0
 """
 
 # %%

@@ -4,6 +4,8 @@ produces from a photo.
 
 The kernels here are set by hand so that each filter does something recognisable; in a trained
 network the same tensor would hold learned numbers instead.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-image==0.26.0 torch==2.13.0
 """
 
 # %%
