@@ -4,28 +4,52 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 
 import pytest
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.func import functional_call, stack_module_state, vmap
 from torch.nn import init
 
-from conftest import ROOT, snippet_module
+from conftest import ROOT, SNIPPETS, snippet_module
+
+
+def snippet_definitions(snippet_id: str, stop: str) -> dict:
+    """Run a snippet only up to the cell whose header contains ``stop``: its data, classes and
+    functions, without the (slower) experiment that follows."""
+    path = SNIPPETS / snippet_id
+    source = path.read_text(encoding="utf-8")
+    header = next(line for line in source.splitlines() if line.startswith("# %%") and stop in line)
+    namespace = {"__name__": "snippet_definitions"}
+    sys.path.insert(0, str(path.parent))
+    try:
+        exec(compile(source[: source.index(header)], str(path), "exec"), namespace)
+    finally:
+        sys.path.remove(str(path.parent))
+    return namespace
 
 
 @pytest.fixture(scope="module")
 def depth():
-    """The 50-layer signal-propagation experiment (about 3 s)."""
+    """The 50-layer signal-propagation experiment (about 1 s after the imports)."""
     torch.set_num_threads(1)
     return snippet_module("initialisation/init_schemes_depth.py")
 
 
 @pytest.fixture(scope="module")
 def residual():
-    """The residual-network experiment (about 9 s): its classes and results."""
+    """The residual network's building blocks (Block, make_net), without the experiment."""
     torch.set_num_threads(1)
-    return snippet_module("initialisation/residual_without_norm.py")
+    return snippet_definitions("initialisation/residual_without_norm.py", "as one")
+
+
+@pytest.fixture(scope="module")
+def frozen():
+    """The batched digits CNNs of the frozen-vs-learned comparison, without the experiment."""
+    torch.set_num_threads(1)
+    return snippet_definitions("initialisation/frozen_vs_learned.py", "Learned:")
 
 
 # -- PyTorch's default initialisation --------------------------------------------------------
@@ -112,11 +136,10 @@ def test_orthogonal_needs_the_relu_gain_to_keep_the_signal(depth):
     torch.manual_seed(0)
     finals = {}
     for gain in (1.0, math.sqrt(2)):
-        runs = [
-            depth.signal_through_stack(lambda w, g=gain: init.orthogonal_(w, gain=g), torch.relu)
-            for _ in range(4)
-        ]
-        finals[gain] = sorted(f[-1] for f, _ in runs)[2]
+        forward, _ = depth.signal_through_stacks(
+            lambda w, g=gain: init.orthogonal_(w, gain=g), torch.relu, stacks=4
+        )
+        finals[gain] = forward[:, -1].median().item()
     assert finals[1.0] < 1e-5  # like LeCun
     assert finals[math.sqrt(2)] > 1e-2  # like He
 
@@ -161,34 +184,87 @@ def test_a_head_that_tells_channels_apart_breaks_the_tie():
 
 def test_skipinit_blocks_start_as_the_identity(residual):
     torch.manual_seed(0)
-    block = residual.Block(skipinit=True)
-    x = torch.randn(2, residual.WIDTH, 4, 4)
+    block = residual["Block"](skipinit=True)
+    x = torch.randn(2, residual["WIDTH"], 4, 4)
     assert torch.equal(block(x), x)
     assert isinstance(block.alpha, nn.Parameter)  # ... and can learn to leave it
 
 
 def test_he_init_output_grows_with_depth_skipinit_does_not(residual):
-    x = residual.x_train[:64]
-    blocks_before = residual.BLOCKS
+    x = residual["x_train"][:64]
+    blocks_before = residual["BLOCKS"]
     he_std = {}
     try:
         for blocks in (2, 8, 20):
-            residual.BLOCKS = blocks  # make_net reads the module constant
+            residual["BLOCKS"] = blocks  # make_net reads the module constant
             torch.manual_seed(0)
             with torch.no_grad():
-                he_std[blocks] = residual.make_net("he")(x).std().item()
-                net = residual.make_net("skipinit")
+                he_std[blocks] = residual["make_net"]("he")(x).std().item()
+                net = residual["make_net"]("skipinit")
                 # Every block is the identity: the net is the stem followed by the head.
                 assert torch.equal(net(x), net[-3:](net[0](x)))
     finally:
-        residual.BLOCKS = blocks_before
+        residual["BLOCKS"] = blocks_before
     assert he_std[2] < he_std[8] < he_std[20]
 
 
-def test_residual_outcomes_are_reported_for_every_seed(residual):
-    for init_name in residual.INITS:
-        assert len(residual.outcomes[init_name]) == len(residual.SEEDS)
-        assert residual.curves[init_name].shape == (len(residual.SEEDS), residual.STEPS)
+def test_vmap_over_stacked_parameters_runs_each_network_unchanged(residual):
+    """The snippet's 90 networks are one batched network: check it on three of them."""
+    torch.manual_seed(0)
+    nets = [residual["make_net"](init) for init in ("he", "default", "skipinit")]
+    params, _ = stack_module_state(nets)
+    template = residual["make_net"]("default").to("meta")
+    x = residual["x_train"][:5]
+    batched = vmap(lambda p, xi: functional_call(template, p, (xi,)))(
+        params, x.expand(3, -1, -1, -1, -1)
+    )
+    for net, out in zip(nets, batched, strict=True):
+        assert torch.allclose(out, net(x), atol=1e-5)
+
+
+# -- Frozen random filters, a Gabor bank, or learned filters ---------------------------------
+
+
+def test_batched_cnns_compute_what_the_pytorch_layers_compute(frozen):
+    seeds = [3, 7]
+    cnns = frozen["CNNs"](seeds)
+    x = frozen["x_train"][:32]
+    features = cnns.features(frozen["patches"](x).expand(len(seeds), -1, -1, -1))
+    for i, seed in enumerate(seeds):
+        torch.manual_seed(seed)  # the layers the snippet stacked for this seed
+        conv = nn.Conv2d(1, 16, 5)
+        layers = nn.Sequential(conv, nn.BatchNorm2d(16), nn.ReLU())  # training mode
+        expected = layers(x)  # (images, 16 filters, 4, 4)
+        ours = features[i].view(len(x), 16, 16).transpose(1, 2).reshape(len(x), 16, 4, 4)
+        assert torch.allclose(ours, expected, atol=1e-4)
+
+
+def test_summed_losses_give_each_network_its_own_gradient(frozen):
+    together, alone = frozen["CNNs"]([0, 1]), frozen["CNNs"]([1])
+    patches = frozen["patches"](frozen["x_train"][:64])
+    labels = frozen["y_train"][:64]
+    inputs = torch.stack([patches[:32], patches[32:]])  # network 0 and 1 see different images
+    targets = torch.stack([labels[:32], labels[32:]])
+    losses = F.cross_entropy(together(inputs).transpose(1, 2), targets, reduction="none")
+    losses.mean(1).sum().backward()
+    F.cross_entropy(alone(inputs[1:])[0], targets[1]).backward()
+    assert torch.allclose(together.filters.grad[1], alone.filters.grad[0], atol=1e-6)
+    assert torch.allclose(together.head.weight.grad[1], alone.head.weight.grad[0], atol=1e-6)
+
+
+def test_written_out_adam_matches_torch_optim_adam_bit_for_bit():
+    adam = snippet_module("initialisation/seeds_at_once.py").Adam
+    torch.manual_seed(0)
+    ours = torch.randn(3, 4, requires_grad=True)
+    theirs = ours.detach().clone().requires_grad_()
+    mine, reference = adam([ours], lr=0.05), torch.optim.Adam([theirs], lr=0.05)
+    target = torch.randn(3, 4)
+    for _ in range(5):
+        for w, optimiser in ((ours, mine), (theirs, reference)):
+            optimiser.zero_grad()
+            ((w - target) ** 3).sum().backward()
+            optimiser.step()
+    assert torch.equal(ours, theirs)
 
 
 # -- The timeline cites the References page ---------------------------------------------------

@@ -1,50 +1,69 @@
 """Two meanings of "random kernels", on one timeline.
 
-Blue circles: random numbers as the *starting point* of kernels that are then learned, and the
-initialisation schemes that made deeper networks trainable. Orange squares: random kernels that
-are *kept fixed* and used as features. Every entry is a published work listed on the References
-page.
+Orange squares: random weights that are *kept fixed* and used as features, with only a readout
+trained; the idea is older than backpropagation. Blue circles: random numbers as the *starting
+point* of weights that backpropagation then learns, and the initialisation schemes that made
+deeper networks trainable. Grey diamonds: early networks of shared, shift-tolerant kernels
+(convolution in space or in time) whose kernels were learned. Every entry is a published work
+listed on the References page.
 """
 
 # %%
 import matplotlib.pyplot as plt
 
 # (year, short citation, what it showed, lane)
+# lane "fixed": random weights are never trained; only a readout on top is
 # lane "start": random numbers are where learned weights start
-# lane "fixed": random weights are never trained; only a classifier on top is
+# lane "shared": kernels shared across positions (in space or time), learned
 EVENTS = [
+    (1958, "Rosenblatt", "perceptron: fixed random connections, trained output", "fixed"),
+    (1980, "Fukushima", "neocognitron: shift-tolerant, learned without labels", "shared"),
     (1986, "Rumelhart, Hinton & Williams", "backprop from small random weights", "start"),
     (1989, "LeCun et al.", "CNN kernels start uniform in ±2.4/fan-in", "start"),
+    (1989, "Waibel et al.", "time-delay net: kernels shared in time", "shared"),
+    (1992, "Schmidt et al.", "random hidden weights, trained output", "fixed"),
+    (1994, "Pao, Park & Sobajic", "random-vector functional-link net", "fixed"),
+    (2001, "Jaeger", "echo-state network: fixed random reservoir", "fixed"),
+    (2002, "Maass, Natschläger & Markram", "liquid-state machine", "fixed"),
+    (2006, "Huang, Zhu & Siew", "extreme learning machine", "fixed"),
     (2007, "Rahimi & Recht", "random features for kernel machines", "fixed"),
-    (2009, "Jarrett et al.", "random conv filters + rectification do well", "fixed"),
+    (2009, "Jarrett et al.", "random conv filters + rectification, normalisation", "fixed"),
     (2010, "Glorot & Bengio", "scale by fan-in and fan-out", "start"),
-    (2011, "Saxe et al.", "why random conv + pooling works", "fixed"),
+    (2011, "Saxe et al.", "why random conv + pooling works; ranks architectures", "fixed"),
     (2014, "Saxe, McClelland & Ganguli", "orthogonal initialisation", "start"),
     (2015, "He et al.", "variance 2/fan-in for ReLU", "start"),
     (2015, "Ioffe & Szegedy", "batch normalisation", "start"),
     (2016, "He et al.", "residual networks", "start"),
     (2019, "Zhang, Dauphin & Ma", "Fixup: deep ResNets without norm", "start"),
     (2020, "De & Smith", "SkipInit: zero-scaled residual branch", "start"),
+    (2020, "Dempster, Petitjean & Webb", "ROCKET: thousands of random 1-D kernels", "fixed"),
     (2021, "Brock et al.", "NFNets: normaliser-free at scale", "start"),
     (2021, "Frankle, Schwab & Morcos", "train only BatchNorm on random kernels", "fixed"),
 ]
 
 years = [year for year, *_ in EVENTS]
+assert years == sorted(years)  # one row per work, in order of publication
 first_year, last_year = min(years), max(years)
-assert (first_year, last_year) == (1986, 2021)
-# Random initialisation came first; fixed random features were studied two decades later.
 first_fixed = min(year for year, _, _, lane in EVENTS if lane == "fixed")
-assert first_fixed - first_year == 21
+first_backprop = min(year for year, _, _, lane in EVENTS if lane == "start")
+# Random weights kept fixed came first: decades before backpropagation's random starts.
+years_before_backprop = first_backprop - first_fixed
+assert (first_fixed, first_backprop, years_before_backprop) == (1958, 1986, 28)
+n_fixed = sum(lane == "fixed" for *_, lane in EVENTS)
 
-# %% One row per work, oldest at the top; colour says which meaning of "random" it is about.
-fig, ax = plt.subplots(figsize=(8, 5))
-colours = {"start": "tab:blue", "fixed": "tab:orange"}
-markers = {"start": "o", "fixed": "s"}  # shape as well as colour tells the lanes apart
-labels = {"start": "random start, then learned", "fixed": "random and kept fixed"}
+# %% One row per work, oldest at the top; colour and shape say which lane it belongs to.
+fig, ax = plt.subplots(figsize=(8.5, 6.6))
+colours = {"fixed": "tab:orange", "start": "tab:blue", "shared": "0.45"}
+markers = {"fixed": "s", "start": "o", "shared": "D"}  # shape as well as colour
+labels = {
+    "fixed": "random and kept fixed",
+    "start": "random start, then learned",
+    "shared": "shared kernels, learned",
+}
 for row, (year, who, what, lane) in enumerate(EVENTS):
     ax.plot(year, row, markers[lane], color=colours[lane], ms=7, label=labels.pop(lane, None))
-    # Early entries are labelled to the right of their dot, later ones to the left.
-    right = year < 2000
+    # Early entries are labelled to the right of their marker, later ones to the left.
+    right = year < 1990
     ax.annotate(
         f"{who}: {what}",
         (year, row),
@@ -56,10 +75,10 @@ for row, (year, who, what, lane) in enumerate(EVENTS):
     )
 ax.set_yticks(range(len(EVENTS)), [str(year) for year, *_ in EVENTS], fontsize=8)
 ax.set_ylim(len(EVENTS) - 0.5, -0.5)
-ax.set_xlim(first_year - 2, last_year + 2)
+ax.set_xlim(first_year - 3, last_year + 3)
 ax.set_xlabel("year of publication")
 ax.grid(axis="x", alpha=0.3)
-ax.legend(loc="lower left", fontsize=8)
-ax.set_title("Random kernels: a starting point since 1986, fixed random features from 2007")
+ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize=8, frameon=False)
+ax.set_title("Random weights: kept fixed since 1958, a starting point for backprop since 1986")
 fig.tight_layout()
 plt.show()

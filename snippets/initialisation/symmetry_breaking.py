@@ -1,9 +1,10 @@
 """Symmetry breaking: kernels that start identical stay identical under gradient descent.
 
-A small CNN learns to classify 8×8 digits twice: once with all eight first-layer kernels (and all
-second-layer kernels) set to the same values, once with PyTorch's random initialisation. With the
-identical start, every kernel receives exactly the same gradient at every step, so after training
-the eight kernels are still one kernel repeated eight times. Random starting values break the tie.
+A small CNN learns to classify 8×8 digits twice: once with all eight first-layer filters (and all
+second-layer filters) set to the same values, once with PyTorch's random initialisation. With the
+identical start, every filter receives exactly the same gradient at every step, so after training
+the eight filters are still one filter repeated eight times. Random starting values break the tie.
+(The input has one channel, so each first-layer filter is a single 3×3 kernel.)
 """
 
 # %%
@@ -21,7 +22,7 @@ y = torch.tensor(digits.target[:500])
 
 def make_net():
     return nn.Sequential(
-        nn.Conv2d(1, 8, 3, padding=1),  # 8 kernels of 3×3
+        nn.Conv2d(1, 8, 3, padding=1),  # 8 filters, each one 3×3 kernel
         nn.ReLU(),
         nn.MaxPool2d(2),  # 8×8 -> 4×4
         nn.Conv2d(8, 8, 3, padding=1),
@@ -35,12 +36,13 @@ STEPS, LR = 100, 0.5
 
 
 def train(net):
-    optimiser = torch.optim.SGD(net.parameters(), lr=LR)
     for _ in range(STEPS):  # full-batch gradient descent: no randomness in the updates
-        optimiser.zero_grad()
+        net.zero_grad()
         loss = F.cross_entropy(net(x), y)
         loss.backward()
-        optimiser.step()
+        with torch.no_grad():
+            for p in net.parameters():
+                p -= LR * p.grad  # plain gradient descent, what torch.optim.SGD(lr=LR) does
     return loss.item()
 
 
@@ -58,7 +60,7 @@ symmetric_loss = train(symmetric)
 random_start = make_net()  # PyTorch's default random initialisation
 random_loss = train(random_start)
 
-# %% After training: how different are the eight first-layer kernels from kernel 0?
+# %% After training: how different are the eight first-layer filters from filter 0?
 kernels_symmetric = symmetric[0].weight.detach()[:, 0]
 kernels_random = random_start[0].weight.detach()[:, 0]
 spread_symmetric = (kernels_symmetric - kernels_symmetric[0]).abs().max().item()
@@ -73,7 +75,7 @@ print(
 )
 assert spread_symmetric == 0.0  # bit-for-bit identical after every step
 assert spread_random > 0.1
-assert random_loss < symmetric_loss  # eight copies of one kernel are worth one kernel
+assert random_loss < symmetric_loss  # eight copies of one filter are worth one filter
 
 # %% The first-layer kernels of both networks after training.
 fig, axes = plt.subplots(2, 8, figsize=(8, 2.6))
@@ -86,8 +88,8 @@ for row, (kernels, name) in enumerate(
         ax.set_xticks([])
         ax.set_yticks([])
         if row == 0:
-            ax.set_title(f"kernel {k}", fontsize=8)
+            ax.set_title(f"filter {k}", fontsize=8)
     axes[row, 0].set_ylabel(name, fontsize=8)
-fig.suptitle(f"First-layer kernels after {STEPS} steps of gradient descent")
+fig.suptitle(f"First-layer filters (one 3×3 kernel each) after {STEPS} steps of gradient descent")
 fig.tight_layout()
 plt.show()
