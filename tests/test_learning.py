@@ -2,12 +2,16 @@
 
 The Gabor fitter (snippets/learning/gabor_fit.py) is checked on bad input, against
 scikit-image's Gabor kernel, on synthetic Gabors with known parameters (it must recover them)
-and on noise (it must reject it). The digit helpers are checked for the behaviour the chapter
-relies on: frozen kernels never change, the parameter count follows the formula. Learning a
-kernel back is repeated for kernels whose flip is not just a change of sign.
+and on noise (it must reject it); fitting many kernels at once must give the fits one by one.
+The digit helpers are checked for the behaviour the chapter relies on: frozen kernels never
+change, the parameter count follows the formula, training networks together is training them
+one by one. Learning a kernel back is repeated for kernels whose flip is not just a change of
+sign.
 """
 
 from __future__ import annotations
+
+import copy
 
 import numpy as np
 import pytest
@@ -50,6 +54,51 @@ def test_fit_gabor_rejects_bad_input_with_a_clear_message(kernel, message):
 def test_fit_gabor_accepts_lists_and_integer_arrays():
     kernel = np.round(10 * gabor_fit.gabor(9, 1.0, 4, 4, 0.3, 2.0, 2.0, 0.15, 0.0)).astype(int)
     assert gabor_fit.fit_gabor(kernel.tolist()).r2 > 0.95
+
+
+def test_fit_gabors_rejects_kernels_of_different_sizes():
+    with pytest.raises(ValueError, match="same size"):
+        gabor_fit.fit_gabors([np.eye(5), np.eye(7)])
+
+
+def test_fit_gabors_of_nothing_is_an_empty_list():
+    assert gabor_fit.fit_gabors([]) == []
+
+
+def test_fit_gabors_names_the_bad_kernel_among_good_ones():
+    good = gabor_fit.gabor(9, 1.0, 4, 4, 0.3, 2.0, 2.0, 0.15, 0.0)
+    with pytest.raises(ValueError, match="NaN"):
+        gabor_fit.fit_gabors([good, np.where(np.eye(9) > 0, np.nan, 1.0)])
+
+
+def test_fitting_many_kernels_at_once_gives_the_fits_one_by_one():
+    rng = np.random.default_rng(3)
+    kernels = [gabor_fit.gabor(11, **KNOWN[1]) + 0.05 * rng.standard_normal((11, 11))]
+    kernels += list(rng.standard_normal((3, 11, 11)))
+    together = gabor_fit.fit_gabors(kernels)
+    for kernel, fit in zip(kernels, together, strict=True):
+        alone = gabor_fit.fit_gabor(kernel)
+        assert fit.r2 == pytest.approx(alone.r2, abs=1e-9)
+        np.testing.assert_allclose(fit.fitted, alone.fitted, atol=1e-9)
+
+
+def test_gabor_takes_arrays_of_parameters():
+    params = np.array([list(k.values()) for k in KNOWN])  # (4, 9)
+    many = gabor_fit.gabor(13, *params.T)
+    assert many.shape == (4, 13, 13)
+    for one, known in zip(many, KNOWN, strict=True):
+        np.testing.assert_array_equal(one, gabor_fit.gabor(13, **known))
+
+
+@pytest.mark.parametrize(
+    ("r2", "thresholds", "expected"),
+    [
+        ([0.1, 0.5, 0.9, 0.95], [0.0, 0.5, 0.9, 0.96], [1.0, 0.75, 0.5, 0.0]),
+        ([[0.2, 0.8], [0.8, 0.9]], [0.8], [[0.5], [1.0]]),  # one row per seed
+    ],
+)
+def test_fraction_at_least_counts_values_at_or_above_each_cutoff(r2, thresholds, expected):
+    np.testing.assert_allclose(gabor_fit.fraction_at_least(r2, thresholds), expected)
 
 
 # -- the Gabor function itself ---------------------------------------------------------------
@@ -177,6 +226,82 @@ def test_load_data_is_a_fixed_stratified_split_of_all_1797_digits():
     assert torch.equal(digits_cnn.load_data()[3], y_test)
     share = torch.bincount(y_test, minlength=10) / torch.bincount(y_train, minlength=10)
     assert share.min() > 0.38 and share.max() < 0.48  # 30 % test in every class
+
+
+def test_load_data_can_standardise_with_the_training_statistics():
+    x_train, _, x_test, _ = digits_cnn.load_data(standardise=True)
+    raw_train, _, raw_test, _ = digits_cnn.load_data()
+    assert x_train.mean().item() == pytest.approx(0, abs=1e-5)
+    assert x_train.std().item() == pytest.approx(1, abs=1e-5)
+    scale = raw_train.std()  # the test images get the training images' shift and scale
+    torch.testing.assert_close(x_test, (raw_test - raw_train.mean()) / scale)
+
+
+def make_models(n_models, n_filters=4, dropout=True):
+    models = []
+    for seed in range(n_models):
+        torch.manual_seed(seed)
+        models.append(digits_cnn.make_cnn(n_filters=n_filters))
+        if not dropout:
+            models[-1][-2].p = 0.0
+    return models
+
+
+def max_difference(models_a, models_b):
+    return max(
+        (a - b).abs().max().item()
+        for m1, m2 in zip(models_a, models_b, strict=True)
+        for a, b in zip(m1.parameters(), m2.parameters(), strict=True)
+    )
+
+
+@pytest.mark.parametrize("n_filters", [1, 3])
+def test_training_together_is_training_one_by_one(n_filters):
+    x_train, y_train, _, _ = digits_cnn.load_data(standardise=True)
+    together = make_models(3, n_filters, dropout=False)
+    one_by_one = copy.deepcopy(together)
+    losses = digits_cnn.train_together(together, x_train[:200], y_train[:200], epochs=2)
+    single = [digits_cnn.train(m, x_train[:200], y_train[:200], epochs=2) for m in one_by_one]
+    assert losses.shape == (2, 3)
+    np.testing.assert_allclose(losses.numpy(), np.array(single).T, rtol=1e-4)
+    assert max_difference(together, one_by_one) < 1e-4
+    assert all(not model.training for model in together)
+
+
+def test_training_together_on_one_data_set_per_network():
+    x_train, y_train, _, _ = digits_cnn.load_data(standardise=True)
+    subsets = [torch.arange(i * 50, i * 50 + 40) for i in range(3)]  # three different sets
+    together = make_models(3, dropout=False)
+    one_by_one = copy.deepcopy(together)
+    x = torch.stack([x_train[s] for s in subsets])  # (3, 40, 1, 8, 8)
+    y = torch.stack([y_train[s] for s in subsets])
+    digits_cnn.train_together(together, x, y, epochs=3, batch_size=40)
+    for model, s in zip(one_by_one, subsets, strict=True):
+        digits_cnn.train(model, x_train[s], y_train[s], epochs=3, batch_size=40)
+    assert max_difference(together, one_by_one) < 1e-4
+
+
+def test_training_together_leaves_frozen_layers_alone():
+    x_train, y_train, _, _ = digits_cnn.load_data(standardise=True)
+    models = make_models(2)
+    for model in models:
+        model[:4].requires_grad_(False)  # both convolution layers
+    frozen = [(m[0].weight.clone(), m[3].weight.clone()) for m in models]
+    classifier = [m[-1].weight.clone() for m in models]
+    digits_cnn.train_together(models, x_train[:128], y_train[:128], epochs=1)
+    for model, (first, second), head in zip(models, frozen, classifier, strict=True):
+        assert torch.equal(model[0].weight, first) and torch.equal(model[3].weight, second)
+        assert not torch.equal(model[-1].weight, head)
+
+
+def test_networks_trained_together_keep_their_own_dropout_masks():
+    """With dropout on, identical networks trained together still drift apart."""
+    x_train, y_train, _, _ = digits_cnn.load_data(standardise=True)
+    torch.manual_seed(0)
+    model = digits_cnn.make_cnn(n_filters=2)
+    twins = [copy.deepcopy(model) for _ in range(2)]
+    digits_cnn.train_together(twins, x_train[:128], y_train[:128], epochs=1)
+    assert max_difference(twins[:1], twins[1:]) > 0
 
 
 def test_train_changes_the_kernels_but_never_frozen_ones():

@@ -5,6 +5,9 @@ numbers, is trained by gradient descent until its output matches. The figures sh
 taking shape over the iterations and the loss falling on a log scale. Run twice, once with a
 target made by true convolution and once by cross-correlation, it shows that the flip does not
 matter to a network: it learns whichever kernel the operation needs.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-image==0.26.0 scipy==1.17.1 \
+    torch==2.13.0
 """
 
 # %%

@@ -3,6 +3,8 @@
 Whitening flattens the photos' power spectrum (natural images have far more power at low
 spatial frequencies), as Olshausen & Field (1996) did before learning their filters. Run as a
 script, it checks that the spectrum is indeed flatter after whitening.
+
+Needs: pip install numpy==2.4.6 scikit-image==0.26.0
 """
 
 # %%
