@@ -5,6 +5,8 @@ noise. For each initialisation scheme the figure shows the standard deviation of
 activations (forward pass) and of the gradient reaching every layer (backward pass), with ReLU and
 with tanh: the median over ten random stacks, and the range they span. Only the variance of the
 random kernels differs between the schemes.
+
+Needs: pip install matplotlib==3.11.2 torch==2.13.0
 """
 
 # %%

@@ -4,6 +4,8 @@
 negative slope the "leaky ReLU gain" is sqrt(2 / (1 + 5)) = sqrt(1/3), so the bound
 gain * sqrt(3 / fan_in) simplifies to 1 / sqrt(fan_in): every weight is drawn uniformly from
 (-1/sqrt(fan_in), 1/sqrt(fan_in)), and so is the bias. This snippet checks that claim numerically.
+
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scipy==1.17.1 torch==2.13.0
 """
 
 # %%

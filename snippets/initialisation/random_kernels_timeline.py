@@ -6,6 +6,8 @@ point* of weights that backpropagation then learns, and the initialisation schem
 deeper networks trainable. Grey diamonds: early networks of shared, shift-tolerant kernels
 (convolution in space or in time) whose kernels were learned. Every entry is a published work
 listed on the References page.
+
+Needs: pip install matplotlib==3.11.2
 """
 
 # %%

@@ -7,6 +7,8 @@
 - `binomial_se(p, n)`: the sampling error of one accuracy p measured on n test images.
 
 The chapter's tests check `Adam` against `torch.optim.Adam`, bit for bit.
+
+Needs: pip install scikit-learn==1.9.1 torch==2.13.0
 """
 
 # %%

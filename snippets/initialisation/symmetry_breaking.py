@@ -5,6 +5,8 @@ second-layer filters) set to the same values, once with PyTorch's random initial
 identical start, every filter receives exactly the same gradient at every step, so after training
 the eight filters are still one filter repeated eight times. Random starting values break the tie.
 (The input has one channel, so each first-layer filter is a single 3×3 kernel.)
+
+Needs: pip install matplotlib==3.11.2 scikit-learn==1.9.1 torch==2.13.0
 """
 
 # %%
