@@ -37,6 +37,7 @@ def render(page_html: str) -> str:
     def replace(match: re.Match) -> str:
         display = match["open"] == "["
         mathml = to_mathml(html.unescape(match["tex"]), display)
-        return f'<div class="math">{mathml}</div>' if display else mathml
+        # A wide formula scrolls sideways: its box is focusable, so the keyboard can scroll it.
+        return f'<div class="math" tabindex="0">{mathml}</div>' if display else mathml
 
     return ARITHMATEX.sub(replace, page_html)
