@@ -63,3 +63,17 @@ def browser() -> Iterator:
             yield instance
         finally:
             instance.close()
+
+
+def open_page(chromium, path: str, ready: str, width: int = 1280, timeout: int = 30_000):
+    """Open ``path`` of a served site in a new page of ``chromium`` (a (base URL, browser)
+    pair) and wait until the JavaScript expression ``ready`` is true; returns the page and a
+    list that collects its script errors."""
+    base, instance = chromium
+    page = instance.new_page(viewport={"width": width, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    page.goto(base + path)
+    page.wait_for_function(ready, timeout=timeout)
+    return page, errors

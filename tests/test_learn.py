@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
+import browser as pages
 from browser import browser, serve
 from conftest import ROOT
 
@@ -80,14 +81,13 @@ def chromium():
 
 
 def open_page(chromium, width: int = 1280):
-    base, instance = chromium
-    page = instance.new_page(viewport={"width": width, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(base + "learn/")
-    page.wait_for_function("window.kernelLearning && window.kernelLearning.ready", timeout=30_000)
-    return page, errors
+    return pages.open_page(
+        chromium,
+        "learn/",
+        "window.kernelLearning && window.kernelLearning.ready",
+        width,
+        timeout=30_000,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ from PIL import Image
 from skimage import data
 from skimage.filters import gabor_kernel
 
+import browser as pages
 from browser import browser, serve
 from conftest import ROOT
 
@@ -225,14 +226,13 @@ def chromium():
 
 
 def open_page(chromium, width: int = 1280):
-    base, instance = chromium
-    page = instance.new_page(viewport={"width": width, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.goto(base + "playground/")
-    page.wait_for_function("window.playground && window.playground.version > 0", timeout=15_000)
-    return page, errors
+    return pages.open_page(
+        chromium,
+        "playground/",
+        "window.playground && window.playground.version > 0",
+        width,
+        timeout=15_000,
+    )
 
 
 @pytest.fixture(scope="module")
