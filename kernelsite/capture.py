@@ -24,7 +24,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from PIL import Image  # noqa: E402
+
+from kernelsite.figures import save_figures  # noqa: E402
 
 # torch._dynamo: the first optimiser step imports it (about 2 s of CPU), so it is loaded once too.
 PRELOAD = [
@@ -38,8 +39,6 @@ PRELOAD = [
 ]
 MAX_STR = 20_000
 MAX_ITEMS = 1_000
-# An image-heavy figure is written as PNG; line art as SVG.
-RASTER_PIXELS = 20_000
 
 
 def simple_value(value):
@@ -74,44 +73,6 @@ def simple_values(namespace: dict) -> dict:
         if simple is not None:
             found[name] = simple
     return found
-
-
-def is_raster(fig) -> bool:
-    pixels = 0
-    for ax in fig.axes:
-        for image in ax.get_images():
-            array = image.get_array()
-            if array is not None:
-                pixels += array.shape[0] * array.shape[1]
-    return pixels >= RASTER_PIXELS
-
-
-def palette_png(png: bytes) -> bytes:
-    """Re-encode a PNG with a 256-colour palette: matplotlib's colour maps have 256 entries, so
-    figures look the same at about half the bytes. No metadata, so the bytes never change."""
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(256)
-    out = io.BytesIO()
-    image.save(out, format="png", optimize=True)
-    return out.getvalue()
-
-
-def save_figures(out_dir: Path) -> list[str]:
-    """Write every open figure, in creation order, with bytes that do not change between runs."""
-    names = []
-    plt.rcParams["svg.hashsalt"] = "kernelsite"
-    for index, number in enumerate(plt.get_fignums(), start=1):
-        fig = plt.figure(number)
-        if is_raster(fig):
-            name = f"fig{index}.png"
-            buffer = io.BytesIO()
-            fig.savefig(buffer, format="png", dpi=100, facecolor="white")
-            (out_dir / name).write_bytes(palette_png(buffer.getvalue()))
-        else:
-            name = f"fig{index}.svg"
-            fig.savefig(out_dir / name, facecolor="white", metadata={"Date": None, "Creator": None})
-        names.append(name)
-    plt.close("all")
-    return names
 
 
 def limit_cpu(seconds: float) -> None:

@@ -5,7 +5,8 @@
     block (open with ``open``) without its jupytext cell markers, and its printed output.
 ``![alt text](snippet:notation/flip.py#1)``
     figure 1 of that snippet (``#name.png``: a file the snippet wrote; no ``#``: the .py file).
-    An image must have alt text.
+    An image must have alt text. A figure is shown in the page's palette (light or dark), and
+    in its narrow layout on a phone when it has one (see ``figure_html``).
 ``{{ value notation/flip.py max_error .1e }}``
     a value the snippet computed (a module-level variable), with an optional format spec;
     ``name.key`` and ``name[0]`` reach into dicts and lists.
@@ -15,10 +16,15 @@ Directives inside code (fenced blocks, inline code) are left alone, so they can 
 
 from __future__ import annotations
 
+import html
 import posixpath
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+from PIL import Image
+
+from kernelsite import figures
 from kernelsite.runner import Result
 
 BLOCK = re.compile(
@@ -175,8 +181,62 @@ def code_block(
     return "\n".join(indent + line if line else line for line in "\n".join(parts).split("\n"))
 
 
-def render(markdown: str, page: str, results: dict[str, Result]) -> str:
-    """Replace every directive of ``page`` (its path below docs/) using the snippets' results."""
+def url_folder(page: str, directory_urls: bool = True) -> str:
+    """The folder a page's URL points into, relative to the site root, as MkDocs publishes it:
+    with directory URLs ``notation.md`` is served as ``notation/`` (``index.md`` as its folder)."""
+    stem = posixpath.splitext(page)[0]
+    if not directory_urls or posixpath.basename(stem) in ("index", "README"):
+        return posixpath.dirname(page) or "."
+    return stem
+
+
+def figure_size(path: Path) -> tuple[int, int]:
+    """Width and height of a saved figure in CSS px (an SVG's pt are 4/3 px)."""
+    if path.suffix == ".svg":
+        head = path.read_text(encoding="utf-8")[:1000]
+        found = re.search(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', head)
+        return round(float(found[1]) * 4 / 3), round(float(found[2]) * 4 / 3)
+    with Image.open(path) as image:
+        return image.size
+
+
+def figure_html(result: Result, name: str, alt: str, folder: str) -> str:
+    """A figure in the page's palette: the light file and its dark variant (``#only-light`` and
+    ``#only-dark``: Material shows one, and a lazy image that is not shown is not downloaded),
+    each in a ``<picture>`` whose narrow layout replaces it on a phone, when the figure has one."""
+    saved = set(result.figures)
+    parts = []
+    for dark, only in ((False, "only-light"), (True, "only-dark")):
+        wide = figures.variant(name, dark=dark)
+        if wide not in saved:  # a figure without variants (saved by an older build)
+            wide, only = name, ""
+        width, height = figure_size(result.folder / wide)
+        src = posixpath.relpath(site_path(result.snippet.id, wide), folder)
+        img = (
+            f'<img src="{src}{"#" + only if only else ""}" alt="{html.escape(alt)}" '
+            f'width="{width}" height="{height}" loading="lazy">'
+        )
+        narrow = figures.variant(name, dark=dark, narrow=True)
+        if narrow in saved:
+            width, height = figure_size(result.folder / narrow)
+            srcset = posixpath.relpath(site_path(result.snippet.id, narrow), folder)
+            kind = ' type="image/webp"' if narrow.endswith(".webp") else ""
+            img = (
+                f'<picture><source media="{figures.NARROW_MEDIA}" srcset="{srcset}"{kind} '
+                f'width="{width}" height="{height}">{img}</picture>'
+            )
+        parts.append(img)
+        if not only:
+            break
+    return "".join(parts)
+
+
+def render(
+    markdown: str, page: str, results: dict[str, Result], directory_urls: bool = True
+) -> str:
+    """Replace every directive of ``page`` (its path below docs/) using the snippets' results.
+    ``directory_urls``: MkDocs' setting of that name (figures are written as HTML, whose URLs
+    MkDocs does not rewrite)."""
     page_dir = posixpath.dirname(page) or "."
 
     def error(match: re.Match, message: str, offset: int = 0) -> EmbedError:
@@ -219,12 +279,13 @@ def render(markdown: str, page: str, results: dict[str, Result]) -> str:
         if part is None:
             name = posixpath.basename(result.snippet.id)
         elif part.isdigit():
-            if not 1 <= int(part) <= len(result.figures):
-                count = len(result.figures)
+            numbered = figures.main_figures(result.figures)
+            if not 1 <= int(part) <= len(numbered):
+                count = len(numbered)
                 raise error(
                     match, f"{result.snippet.id} has {count} figure(s), not a figure {part}"
                 )
-            name = result.figures[int(part) - 1]
+            name = numbered[int(part) - 1]
         elif part in result.files:
             name = f"files/{part}"
         else:
@@ -234,6 +295,8 @@ def render(markdown: str, page: str, results: dict[str, Result]) -> str:
             raise error(match, f"image of {result.snippet.id}#{part} has no alt text")
         # Values may be quoted in alt text and link text too.
         text = VALUE.sub(lambda m: value(m, match.start("text")), match["text"])
+        if match["bang"] and part is not None and part.isdigit():
+            return figure_html(result, name, text, url_folder(page, directory_urls))
         url = posixpath.relpath(site_path(result.snippet.id, name), page_dir)
         return f"{match['bang']}[{text}]({url})"
 

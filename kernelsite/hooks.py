@@ -15,7 +15,7 @@ from pathlib import Path
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
-from kernelsite import embed, mathfont, mathml, notebook, runner
+from kernelsite import embed, mathfont, mathml, notebook, pagecache, runner
 
 log = logging.getLogger("mkdocs.hooks.kernelsite")
 # While serving, a build error is shown in the browser instead of aborting the build (an aborted
@@ -81,6 +81,14 @@ def on_config(config):
         snippets=root / "snippets",
         cache=root / CACHE / "snippets",
         salt=lock.read_bytes() if lock.is_file() else b"",
+        pages=pagecache.PageCache(
+            root / CACHE / "pages",
+            [
+                Path(config.config_file_path),
+                *(root / "docs" / "includes").glob("*"),
+                *Path(__file__).parent.glob("*.py"),
+            ],
+        ),
     )
     notebooks = config.plugins.get("mkdocs-jupyter")
     if notebooks is not None:  # its cache follows KERNELSITE_CACHE too
@@ -102,6 +110,13 @@ def drop_corrupt_notebook_cache(folder: Path) -> None:
 
 def on_files(files, config):
     state["errors"] = []
+    search = config.plugins.get("material/search")
+    if search is not None:  # Material's search: its entries for an unchanged page are reused
+        index = search.search_index
+        add_entry = index.add_entry_from_context
+        index.add_entry_from_context = lambda page: pagecache.search_entries(
+            state["pages"], index, add_entry, page
+        )
     snippets = runner.discover(state["snippets"], state["salt"])
     known = {s.id for s in snippets}
     embedded: dict[str, list[str]] = {}
@@ -112,6 +127,12 @@ def on_files(files, config):
             if snippet_id not in known:
                 fail(f"docs/{page.src_uri}:{line}: no snippet snippets/{snippet_id}")
             embedded.setdefault(snippet_id, []).append(f"docs/{page.src_uri}:{line}")
+    executing = None
+    notebooks = config.plugins.get("mkdocs-jupyter")
+    if notebooks is not None:  # imported only here: it loads nbconvert
+        from kernelsite import ahead
+
+        executing = ahead.start(notebooks, files)
     try:
         results = runner.run_all(
             snippets,
@@ -129,8 +150,11 @@ def on_files(files, config):
         fail("snippet failed:\n" + "\n".join(report))
         state["results"] = {}
         return files
+    finally:
+        if executing is not None:
+            executing.join()  # the notebooks' pages are rendered next
     runner.evict(state["cache"], {r.snippet.key for r in results.values()})
-    imported = {p for s in snippets for p in runner.local_imports(s.path)}
+    imported = {p for s in snippets for p in s.helpers}
     for result in results.values():
         for warning in result.warnings:
             if state.get("serving"):
@@ -147,13 +171,21 @@ def on_files(files, config):
     return files
 
 
+def on_pre_page(page, config, files):
+    if page.file.src_uri.endswith(".md"):  # an unchanged page is not rendered again
+        page.render = lambda config, files: pagecache.render(state["pages"], page, config, files)
+    return page
+
+
 def on_page_markdown(markdown, page, config, files):
     if state["errors"]:
         return error_page(state["errors"])
     if not page.file.src_uri.endswith(".md"):
         return markdown
     try:
-        return embed.render(markdown, page.file.src_uri, state["results"])
+        return embed.render(
+            markdown, page.file.src_uri, state["results"], config.use_directory_urls
+        )
     except embed.EmbedError as error:
         fail(f"docs/{error}")
         return error_page([f"docs/{error}"])
@@ -184,12 +216,16 @@ def scrollable_tables(html: str) -> str:
     )
 
 
-def on_page_content(html, page, config, files):
+def finish_html(html: str) -> str:
     # Code and printed output stay out of the search index, which every page downloads.
     html = CODE_AREA.sub(r"\1 data-search-exclude\2", html)
-    html = scrollable_tables(first_tooltips_only(html))
+    return mathml.render(scrollable_tables(first_tooltips_only(html)))
+
+
+def on_page_content(html, page, config, files):
+    key = state["pages"].key("content", html)
     try:
-        return mathml.render(html)
+        return state["pages"].cached(key, lambda: finish_html(html))
     except mathml.MathError as error:
         raise PluginError(f"docs/{page.file.src_uri}: {error}") from None
 
@@ -198,12 +234,20 @@ def on_post_page(output, page, config):
     if page.file.src_uri.endswith(".md"):
         return output
     try:
-        return notebook.clean(output, page.url, Path(config.site_dir), Path(page.file.abs_src_path))
+        return notebook.clean(
+            output,
+            page.url,
+            Path(config.site_dir),
+            Path(page.file.abs_src_path),
+            state["pages"],
+        )
     except ValueError as error:  # MathError, NotebookError
         raise PluginError(f"docs/{page.file.src_uri}: {error}") from None
 
 
 def on_post_build(config):
+    if not state["errors"]:
+        state["pages"].evict()
     if not mathfont.characters(Path(config.site_dir)):
         return  # no maths on any page
     try:

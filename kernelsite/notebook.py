@@ -23,9 +23,10 @@ from pathlib import Path
 
 import jupytext
 
-from kernelsite.capture import palette_png
 from kernelsite.downloads import write_notebook
+from kernelsite.figures import palette_png
 from kernelsite.mathml import to_mathml
+from kernelsite.pagecache import PageCache
 
 STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
 EXTERNAL = re.compile(
@@ -169,15 +170,24 @@ def _downloads(page_html: str, source: Path, page_dir: Path) -> str:
     return re.sub(r"(</h1>)", r"\1" + links, page_html, count=1)
 
 
-def clean(page_html: str, page_url: str, site_dir: Path, source: Path) -> str:
-    """Post-process one rendered notebook page (``page_url`` relative to ``site_dir``)."""
+def clean(
+    page_html: str, page_url: str, site_dir: Path, source: Path, cache: PageCache | None = None
+) -> str:
+    """Post-process one rendered notebook page (``page_url`` relative to ``site_dir``). With a
+    ``cache``, the two costly steps (figures, CSS) are reused while their input is unchanged."""
+
+    def cached(kind: str, compute, *inputs: str) -> str:
+        return compute() if cache is None else cache.cached(cache.key(kind, *inputs), compute)
+
     page_html = EXTERNAL.sub("", page_html)
-    page_html = _figures(page_html, source)
+    text = source.read_text(encoding="utf-8")
+    page_html = cached("notebook-figures", lambda: _figures(page_html, source), page_html, text)
     page_html = _downloads(page_html, source, site_dir / page_url)
     css = "\n".join(STYLE.findall(page_html))
     if css:
         used = {name for attr in CLASS_ATTR.findall(page_html) for name in attr.split()}
-        css = purge_css(css, used | {"jupyter-wrapper"})
+        used |= {"jupyter-wrapper"}
+        css = cached("notebook-css", lambda: purge_css(css, used), css, " ".join(sorted(used)))
         name = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
         (site_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (site_dir / name).write_text(css, encoding="utf-8")

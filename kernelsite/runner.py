@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kernelsite import capture, downloads
+from kernelsite import capture, downloads, figures
 
-GLUE_FILES = [Path(capture.__file__), Path(downloads.__file__), Path(__file__)]
+GLUE_FILES = [Path(m.__file__) for m in (capture, figures, downloads)] + [Path(__file__)]
 # A runaway snippet is stopped by the CPU time it used, never because the machine is slow; the
 # wall-clock limit only catches a snippet that hangs without computing (it is generous).
 CPU_LIMIT = 120.0
@@ -75,23 +75,30 @@ class SnippetError(Exception):
         super().__init__("\n".join(str(f) for f in failures))
 
 
+def _imported_names(tree: ast.Module):
+    """The modules named by import statements anywhere in the code (statements only: an import
+    is never inside an expression, so the far more numerous expression nodes are skipped)."""
+    statements = list(tree.body)
+    while statements:
+        node = statements.pop()
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module
+        for block in ("body", "orelse", "finalbody", "handlers"):
+            statements.extend(getattr(node, block, ()))
+
+
 def local_imports(path: Path) -> list[Path]:
     """Sibling modules a snippet imports (found by reading its source), recursively."""
     found: list[Path] = []
     todo = [path]
     while todo:
-        tree = ast.parse(todo.pop().read_text(encoding="utf-8"))
-        for node in ast.walk(tree):
-            names = []
-            if isinstance(node, ast.Import):
-                names = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                names = [node.module]
-            for name in names:
-                module = path.parent / f"{name.split('.')[0]}.py"
-                if module.is_file() and module != path and module not in found:
-                    found.append(module)
-                    todo.append(module)
+        for name in _imported_names(ast.parse(todo.pop().read_text(encoding="utf-8"))):
+            module = path.parent / f"{name.split('.')[0]}.py"
+            if module.is_file() and module != path and module not in found:
+                found.append(module)
+                todo.append(module)
     return sorted(found)
 
 

@@ -65,19 +65,35 @@ def snippet_module(snippet_id: str):
         sys.path.remove(str(path.parent))
 
 
-def notebook_client(notebook, folder: Path, timeout: float = 1800):
+def notebook_client(
+    notebook, folder: Path, timeout: float = 1800, kernel_specs: Path | None = None
+):
     """An nbclient runner for ``notebook`` in ``folder`` with a fresh python3 kernel. The kernel
     talks over local sockets (no TCP, so no eavesdropping warning); ``timeout`` only stops a
-    cell that hangs."""
+    cell that hangs. ``kernel_specs``: a folder of kernel specs whose ``python3`` starts the
+    kernel instead of the installed one (see warm.kernel_specs)."""
     from nbclient import NotebookClient
     from traitlets.config import Config
 
     sockets = Path(tempfile.gettempdir()) / f"kernelsite-test-{os.getpid()}"
     config = Config({"KernelManager": {"transport": "ipc", "ip": str(sockets)}})
+    options = {}
+    if kernel_specs is not None:
+        from jupyter_client.kernelspec import KernelSpecManager
+        from jupyter_client.manager import AsyncKernelManager
+        from traitlets import default
+
+        class Manager(AsyncKernelManager):
+            @default("kernel_spec_manager")
+            def _kernel_spec_manager_default(self):
+                return KernelSpecManager(kernel_dirs=[str(kernel_specs)], parent=self)
+
+        options["kernel_manager_class"] = Manager
     return NotebookClient(
         notebook,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(folder)}},
         config=config,
+        **options,
     )

@@ -13,7 +13,9 @@ Gates:
     axe          axe-core, WCAG 2.0/2.1 A and AA rules, in both palettes
     figures      every <img> / <svg role=img> has meaningful alt text and loads
     links        internal links, resources and #anchors resolve (also into other pages)
-    weight       HTML + every local file the page loads, gzip-compressed, <= 400 KB
+    weight       what one reader downloads in one palette (the page scrolled through, so lazy
+                 figures load; at 1280 px in both palettes and at 390 px in the second one):
+                 HTML + local files, gzip-compressed, <= 400 KB
     html         the Nu HTML Checker (vnu.jar) finds no error
     determinism  a second build is byte-identical
 """
@@ -43,6 +45,7 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 # the palette (the others judge structure, which the palette does not change).
 AXE_COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 SCHEMES = {"default": "light", "slate": "dark"}
+PHONE = {"width": 390, "height": 844}
 # What a static host compresses (text); images and archives are sent as they are.
 COMPRESSIBLE = {
     *(".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".map"),
@@ -307,13 +310,28 @@ def transfer_size(path: Path) -> int:
     return len(data)
 
 
+def _weight(site_dir: Path, page: str, paths: Iterable[str]) -> int:
+    files = {_local_file(site_dir, p) for p in paths} | {site_dir / page}
+    return sum(transfer_size(f) for f in files if f.is_file())
+
+
 def page_weights(site_dir: Path, loaded: dict[str, set[str]]) -> dict[str, int]:
-    """Transferred bytes per page: its HTML plus every local file it loaded (each counted once)."""
+    """Transferred bytes per page (each file counted once): what a reader downloads in the
+    heavier palette when the visit recorded readings (see ``Loaded``), else every file loaded."""
     weights = {}
     for page, paths in loaded.items():
-        files = {_local_file(site_dir, p) for p in paths} | {site_dir / page}
-        weights[page] = sum(transfer_size(f) for f in files if f.is_file())
+        readings = getattr(paths, "readings", None) or {"": paths}
+        weights[page] = max(_weight(site_dir, page, files) for files in readings.values())
     return weights
+
+
+def palette_weights(site_dir: Path, loaded: dict[str, set[str]]) -> dict[tuple[str, str], int]:
+    """Transferred bytes per (page, reader) for the visits that recorded readings."""
+    return {
+        (page, palette): _weight(site_dir, page, files)
+        for page, paths in loaded.items()
+        for palette, files in getattr(paths, "readings", {}).items()
+    }
 
 
 def overweight(weights: dict[str, int], limit: int = WEIGHT_LIMIT) -> list[str]:
@@ -404,12 +422,23 @@ def axe_problems(page: str, scheme: str, violations: list[dict]) -> list[str]:
     return problems
 
 
+class Loaded(set):
+    """The local files a page loaded during its visit (every check, both palettes, hidden
+    figures forced to load), and ``readings``: per reader ("light", "dark", "dark, 390 px"),
+    what one downloads who opens the page in that palette and scrolls to its end (the weight
+    gate measures these: the other palette's figures are not shown, so not downloaded)."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.readings: dict[str, set[str]] = {}
+
+
 @dataclass
 class Visit:
     """What one page did in the browser: local files it loaded and problems per gate."""
 
     page: str
-    loaded: set[str] = field(default_factory=set)
+    loaded: Loaded = field(default_factory=Loaded)
     schemes: list[str] = field(default_factory=list)
     problems: dict[str, list[str]] = field(default_factory=dict)
     seconds: float = 0.0
@@ -425,6 +454,7 @@ class _Recorder:
     def __init__(self, base: str) -> None:
         self.base = base
         self.visit: Visit | None = None
+        self.reading: set[str] | None = None  # what a reader downloads, while one is recorded
 
     def local(self, url: str) -> bool:
         return url.startswith(self.base) or urlsplit(url).scheme in ("data", "blob", "about")
@@ -433,8 +463,10 @@ class _Recorder:
         url = route.request.url
         if self.local(url):
             if self.visit is not None:
-                path = urlsplit(url).path
-                self.visit.loaded.add(unquote(path.lstrip("/")))
+                path = unquote(urlsplit(url).path.lstrip("/"))
+                self.visit.loaded.add(path)
+                if self.reading is not None:
+                    self.reading.add(path)
             route.continue_()
         else:
             self.external(url)
@@ -492,6 +524,42 @@ def _settle(pw_page) -> None:
 
 def _scheme(pw_page) -> str:
     return pw_page.evaluate("document.body.getAttribute('data-md-color-scheme') || ''")
+
+
+# A reader scrolls through the page: lazy images load as they come near the viewport (hidden
+# ones, e.g. the other palette's figures, do not); then every shown image has finished. Steps of
+# two screens: Chromium starts a lazy image 1250 px or more before it scrolls into view.
+READ_THROUGH_JS = """async () => {
+  const frame = () => new Promise((done) => {
+    requestAnimationFrame(() => requestAnimationFrame(done));
+  });
+  const wait = (img) => img.complete ? Promise.resolve() : new Promise((ok) => {
+    img.addEventListener('load', ok); img.addEventListener('error', ok); setTimeout(ok, 5000);
+  });
+  for (let y = 0; y < document.documentElement.scrollHeight; y += 2 * innerHeight) {
+    window.scrollTo(0, y);
+    await frame();
+  }
+  await frame();
+  await Promise.all([...document.images].filter((img) => img.getClientRects().length).map(wait));
+  window.scrollTo(0, 0);
+  await frame();
+}"""
+
+
+def _read(pw_page, recorder: _Recorder, visit: Visit, screen: str = "") -> None:
+    """Load the page (in the palette a reader last chose: it persists) and record what that
+    reader downloads, from the page load through scrolling to its end; ``screen`` names the
+    viewport in the reading's label."""
+    recorder.reading = set()
+    try:
+        pw_page.goto(recorder.base + page_url(visit.page), wait_until="load")
+        pw_page.wait_for_load_state("networkidle")
+        pw_page.evaluate(READ_THROUGH_JS)
+        scheme = _scheme(pw_page)
+        visit.loaded.readings[SCHEMES.get(scheme or "default", scheme) + screen] = recorder.reading
+    finally:
+        recorder.reading = None
 
 
 # Syntax-highlighted code is thousands of <span>s (one per token) with a handful of looks, and
@@ -560,8 +628,7 @@ def visit_page(pw_page, recorder: _Recorder, page: str, axe, screenshot_dir: Pat
         visit.add("palette", [problem(page, "palette", PALETTE_TOGGLE, detail)])
 
     try:
-        pw_page.goto(recorder.base + page_url(page), wait_until="load")
-        pw_page.wait_for_load_state("networkidle")
+        _read(pw_page, recorder, visit)  # a reader in the palette the page opens in
         pw_page.add_style_tag(content=NO_MOTION_CSS)
         visit.add("figures", figure_problems(page, pw_page.evaluate(FIGURES_JS)))
         _check_palette(pw_page, visit, axe, screenshot_dir, first=True)
@@ -583,6 +650,18 @@ def visit_page(pw_page, recorder: _Recorder, page: str, axe, screenshot_dir: Pat
                 _check_palette(pw_page, visit, axe, screenshot_dir, first=False)
                 if sorted(visit.schemes) != ["dark", "light"]:
                     palette_problem(f"palettes seen: {visit.schemes}, expected light and dark")
+                pw_page.wait_for_load_state("networkidle")
+                _read(pw_page, recorder, visit)  # a reader who opens it in this palette
+                # and one on a phone, where multi-panel figures have a narrow layout (the
+                # viewport changes on a blank page: a shown <picture> would switch its source)
+                desktop = pw_page.viewport_size
+                pw_page.goto("about:blank")
+                pw_page.set_viewport_size(PHONE)
+                try:
+                    _read(pw_page, recorder, visit, f", {PHONE['width']} px")
+                finally:
+                    pw_page.goto("about:blank")
+                    pw_page.set_viewport_size(desktop)
         pw_page.wait_for_load_state("networkidle")
     finally:
         recorder.visit = None

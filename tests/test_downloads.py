@@ -4,14 +4,25 @@ These tests read the built ``site/`` (``make test`` builds it first), not the re
 tested is what a reader downloads. Each ``.py`` (or ``.zip``, unpacked) runs with the project's
 interpreter and its default thread count; each ``.ipynb`` runs in a fresh Jupyter kernel. A run
 is stopped only when it hangs or runs away (CPU limit), never because the machine is slow.
+
+Each run is a fresh process, but not a fresh interpreter: it is forked from a warm server that
+has already imported numpy, scipy, torch, matplotlib, scikit-image and scikit-learn (warm.py),
+so that the imports are paid once per test process instead of once per download. The child
+starts with nothing of the download: its own folder holding only the unpacked download (first
+on ``sys.path``), a fresh ``__main__`` namespace, the reader's ``sys.argv`` and environment, no
+figure, and no thread pool (the server never computes, so torch and BLAS start theirs in the
+child, with their default size). A missing import or a helper module missing from a ``.zip``
+still fails; the tests below check that, and that a warm run sees what a fresh interpreter sees.
+Each notebook gets its own kernel process, forked the same way from a server that has also
+imported ipykernel, started by Jupyter through a kernel spec (``warm.kernel_specs``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -19,6 +30,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import warm
 
 from conftest import ROOT, SNIPPETS, notebook_client
 from kernelsite import embed, runner
@@ -33,16 +45,6 @@ MACHINE_DEPENDENT = {
     "weights/convolution_timing.py": None,
     "fixed/separability.py": {"milliseconds_2d", "milliseconds_separable", "speedup"},
 }
-# Runs the download as ``python <file>`` would, then records its simple module-level values.
-RECORD = """
-import json, runpy, sys
-from kernelsite.capture import simple_values
-sys.argv = [sys.argv[1]]
-sys.path.insert(0, "")
-namespace = runpy.run_path(sys.argv[0], run_name="__main__")
-with open("values.json", "w") as out:
-    json.dump(simple_values(namespace), out)
-"""
 
 
 def downloads(*suffixes: str) -> list[str]:
@@ -58,8 +60,31 @@ def reader_environment() -> dict[str, str]:
     return {**{k: v for k, v in os.environ.items() if k not in drop}, "MPLBACKEND": "Agg"}
 
 
-def limit_cpu() -> None:
-    resource.setrlimit(resource.RLIMIT_CPU, (CPU_LIMIT, CPU_LIMIT + 5))
+@pytest.fixture(scope="module")
+def warm_python():
+    """The server the code downloads are forked from (one per test process)."""
+    server = warm.Server("code", reader_environment())
+    try:
+        server.wait_ready(HANG_LIMIT)
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture(scope="module")
+def warm_kernels(tmp_path_factory):
+    """Kernel specs whose python3 kernel is forked from a warm server (one per test process)."""
+    server = warm.Server("kernel", reader_environment(), warm.python_options_of_kernel())
+    try:
+        server.wait_ready(HANG_LIMIT)
+        yield warm.kernel_specs(server, tmp_path_factory.mktemp("kernels"))
+    finally:
+        server.close()
+
+
+def run_alone(server: warm.Server, folder: Path, script: str, out: Path) -> tuple[int, str]:
+    """``python <script>`` in ``folder``, forked from ``server``; its values go to ``out``."""
+    return server.run_script(folder, script, reader_environment(), CPU_LIMIT, HANG_LIMIT, out)
 
 
 def site_file(relative: str) -> Path:
@@ -68,6 +93,7 @@ def site_file(relative: str) -> Path:
     return SITE / relative
 
 
+@functools.cache  # (read once per test process)
 def quoted_values() -> dict[str, list[tuple[str, str, str]]]:
     """snippet id -> (value name, format spec, page:line) for every value the pages quote."""
     quoted: dict[str, list[tuple[str, str, str]]] = {}
@@ -81,6 +107,7 @@ def quoted_values() -> dict[str, list[tuple[str, str, str]]]:
     return quoted
 
 
+@functools.cache
 def build_results() -> dict[str, runner.Result]:
     """The results the build that made site/ used (the snippet cache)."""
     lock = (ROOT / "requirements.lock").read_bytes()
@@ -100,26 +127,20 @@ def snippet_id_of(download: Path) -> str | None:
 
 
 @pytest.mark.parametrize("relative", downloads(".py", ".zip"))
-def test_code_download_runs_alone_and_prints_the_pages_numbers(relative, tmp_path):
+def test_code_download_runs_alone_and_prints_the_pages_numbers(relative, tmp_path, warm_python):
     download = site_file(relative)
+    folder = tmp_path / "download"
+    folder.mkdir()
     if download.suffix == ".zip":
         with zipfile.ZipFile(download) as archive:
-            archive.extractall(tmp_path)
+            archive.extractall(folder)
         script = download.with_suffix(".py").name
-        assert (tmp_path / script).is_file(), f"{relative} holds no {script}"
+        assert (folder / script).is_file(), f"{relative} holds no {script}"
     else:
         script = download.name
-        shutil.copy(download, tmp_path)
-    proc = subprocess.run(
-        [sys.executable, "-c", RECORD, script],
-        cwd=tmp_path,
-        env=reader_environment(),
-        capture_output=True,
-        text=True,
-        timeout=HANG_LIMIT,
-        preexec_fn=limit_cpu,
-    )
-    assert proc.returncode == 0, f"{relative}, run alone, failed:\n{proc.stderr[-4000:]}"
+        shutil.copy(download, folder)
+    code, stderr = run_alone(warm_python, folder, script, tmp_path)
+    assert code == 0, f"{relative}, run alone, failed:\n{stderr[-4000:]}"
     snippet_id = snippet_id_of(download)
     if snippet_id is None:
         return
@@ -138,25 +159,151 @@ def test_code_download_runs_alone_and_prints_the_pages_numbers(relative, tmp_pat
 
 
 @pytest.mark.parametrize("relative", downloads(".ipynb"))
-def test_notebook_download_runs_alone(relative, tmp_path):
+def test_notebook_download_runs_alone(relative, tmp_path, warm_kernels):
     import nbformat
 
     download = site_file(relative)
     shutil.copy(download, tmp_path)
     notebook = nbformat.read(tmp_path / download.name, as_version=4)
     nbformat.validate(notebook)
-    saved = dict(os.environ)
-    os.environ.clear()
-    os.environ.update(reader_environment())
-    try:
-        notebook_client(notebook, tmp_path, timeout=HANG_LIMIT).execute()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    execute_alone(notebook, tmp_path, warm_kernels)
     errors = [
         o for cell in notebook.cells for o in cell.get("outputs", []) if o.output_type == "error"
     ]
     assert not errors, f"{relative}: {errors[0]['ename']}: {errors[0]['evalue']}"
+
+
+# What a run finds when it starts: a warm run must find what a fresh interpreter finds.
+PROBE = """
+import json, os, random, sys
+from pathlib import Path
+import matplotlib.pyplot as plt
+import numpy as np
+import scipy.signal
+import torch
+from threadpoolctl import threadpool_info
+
+cwd = os.getcwd()
+seen = {
+    "names": names,
+    "argv0": Path(sys.argv[0]).name,
+    "files": sorted(os.listdir()),
+    "path": ["<cwd>" if p in ("", cwd) else p for p in sys.path],
+    "environment": dict(os.environ),
+    "main_is_this": sys.modules["__main__"].__dict__ is globals(),
+    "torch_threads": [torch.get_num_threads(), torch.get_num_interop_threads()],
+    "pools": {Path(i["filepath"]).name: i["num_threads"] for i in threadpool_info()},
+    "backend": plt.get_backend(),
+    "figures": plt.get_fignums(),
+    "mains": [
+        [Path(f).name, os.path.isabs(f)] if (f := getattr(sys.modules[n], "__file__", None)) else n
+        for n in ("__main__", "__mp_main__")
+    ],
+    "project_modules": sorted(
+        name
+        for name, module in sys.modules.items()
+        if name not in ("__main__", "__mp_main__")
+        and (name in HELPERS or str(getattr(module, "__file__", "")).startswith((*ROOTS, cwd)))
+    ),
+    "random": [random.random(), np.random.random(), torch.rand(1).item()],
+}
+print(json.dumps(seen))
+"""
+
+
+def probe_source() -> str:
+    """PROBE, after noting the names defined before it imports anything, and importing what the
+    warm servers import (the libraries set environment variables and load thread pools)."""
+    helpers = sorted({h.stem for s in runner.discover(SNIPPETS) for h in s.helpers})
+    roots = [str(SNIPPETS), str(SITE.resolve())]
+    return (
+        'names = sorted(n for n in dir() if not n.startswith("_"))\n'
+        f"HELPERS, ROOTS = {helpers!r}, {tuple(roots)!r}\n"
+        f"for library in {warm.HEAVY!r}:\n"
+        "    __import__(library)\n"
+        f"{PROBE}"
+    )
+
+
+def same_start(warm_run: dict, fresh_run: dict, warm_again: dict) -> None:
+    """Everything but the random numbers is the same; no snippet or helper module is loaded;
+    every library starts its own thread pool; each run seeds its random generators anew."""
+    assert warm_run["project_modules"] == [], "the warm server loaded project modules"
+    seeds = zip(warm_run["random"], warm_again["random"], strict=True)
+    assert all(a != b for a, b in seeds), "warm runs share the state of a random generator"
+    del warm_run["random"], fresh_run["random"]
+    assert warm_run == fresh_run
+
+
+def test_a_warm_run_starts_as_a_fresh_interpreter(warm_python, tmp_path):
+    runs = {}
+    for name in ("fresh", "warm", "warm again"):
+        folder = tmp_path / name / "download"
+        folder.mkdir(parents=True)
+        (folder / "probe.py").write_text(probe_source())
+        if name == "fresh":
+            proc = subprocess.run(
+                [sys.executable, "probe.py"],
+                cwd=folder,
+                env=reader_environment(),
+                capture_output=True,
+                text=True,
+                timeout=HANG_LIMIT,
+            )
+            code, stderr, stdout = proc.returncode, proc.stderr, proc.stdout
+        else:
+            code, stderr = run_alone(warm_python, folder, "probe.py", folder.parent)
+            stdout = (folder.parent / "stdout").read_text()
+        assert code == 0, f"the probe failed ({name}):\n{stderr[-4000:]}"
+        runs[name] = json.loads(stdout)
+    same_start(runs["warm"], runs["fresh"], runs["warm again"])
+
+
+def test_a_warm_run_has_only_what_the_download_brings(warm_python, tmp_path):
+    """A missing import, or a helper module missing from a ``.zip``, still fails."""
+    folder = tmp_path / "forgot-import"
+    folder.mkdir()
+    (folder / "forgot.py").write_text("import torch\n\nx = np.zeros(3)\n")
+    code, stderr = run_alone(warm_python, folder, "forgot.py", tmp_path)
+    assert code != 0 and "NameError: name 'np' is not defined" in stderr, stderr
+    for relative in downloads(".zip"):
+        with zipfile.ZipFile(site_file(relative)) as archive:
+            script = Path(relative).with_suffix(".py").name
+            helpers = [n for n in archive.namelist() if n != script]
+            assert helpers, f"{relative} holds no helper module"
+            for helper in helpers:
+                folder = tmp_path / Path(relative).stem / helper
+                folder.mkdir(parents=True)
+                archive.extractall(folder, [n for n in archive.namelist() if n != helper])
+                code, stderr = run_alone(warm_python, folder, script, folder.parent)
+                missing = f"ModuleNotFoundError: No module named '{Path(helper).stem}'"
+                assert code != 0 and missing in stderr, f"{relative} without {helper}: {stderr}"
+
+
+def execute_alone(notebook, folder: Path, kernel_specs: Path | None) -> None:
+    """Run ``notebook`` in ``folder`` with a fresh kernel that has the reader's environment."""
+    saved, reader = dict(os.environ), reader_environment()  # (before clearing os.environ)
+    os.environ.clear()
+    os.environ.update(reader)
+    try:
+        notebook_client(notebook, folder, timeout=HANG_LIMIT, kernel_specs=kernel_specs).execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def test_a_warm_kernel_starts_as_a_fresh_kernel(warm_kernels, tmp_path):
+    import nbformat
+
+    runs = {}
+    for name, specs in (("fresh", None), ("warm", warm_kernels), ("warm again", warm_kernels)):
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(probe_source())])
+        folder = tmp_path / name
+        folder.mkdir()
+        execute_alone(notebook, folder, specs)
+        outputs = notebook.cells[0].outputs
+        runs[name] = json.loads("".join(o.text for o in outputs if o.output_type == "stream"))
+    same_start(runs["warm"], runs["fresh"], runs["warm again"])
 
 
 def test_every_helper_importing_snippet_names_its_helpers_on_its_page():

@@ -6,6 +6,7 @@ import base64
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -86,14 +87,17 @@ def test_page_embeds_code_output_figures_values_and_downloads(tmp_path):
     assert f"The mean is {mean:.3f}\nand the sizes 3." in html
     assert "Two figures, a printed line, values, and a written file." in html  # the code
     assert "mean " + str(round(mean, 3)) in html  # the printed output
-    assert 'alt="Random walk" src="snippets/demo/figs/fig1.svg"' in html
-    assert f'alt="Mean {mean:.2f},\nsize 2" src="snippets/demo/figs/fig2.png"' in html
+    assert '<img src="snippets/demo/figs/fig1.svg#only-light" alt="Random walk"' in html
+    alt = f"Mean {mean:.2f},\nsize 2"
+    assert f'<img src="snippets/demo/figs/fig2.png#only-light" alt="{alt}"' in html
     assert html.count("{{") == 1  # only the one inside inline code
     assert "<table>" in html
     assert "{{ value demo/nope.py x }}" in html
     out = site / "snippets" / "demo" / "figs"
     assert sorted(p.name for p in out.iterdir()) == [
+        "fig1.dark.svg",
         "fig1.svg",
+        "fig2.dark.png",
         "fig2.png",
         "figs.ipynb",
         "figs.py",
@@ -477,3 +481,153 @@ def test_tables_scroll_in_a_keyboard_reachable_box():
         '<p>x</p><div class="table-scroll" tabindex="0" role="region" aria-label="Table">'
         "<table>\n<tr><td>kernel</td></tr>\n</table></div>"
     )
+
+
+# -- Figures in both palettes, and laid out for phones -------------------------------------------
+
+WIDE_SNIPPET = '''
+"""Four small grey panels side by side, then one line chart."""
+import matplotlib.pyplot as plt
+import numpy as np
+
+fig, axes = plt.subplots(1, 4, figsize=(10, 2.5))
+for i, ax in enumerate(axes):
+    ax.imshow(np.arange(16).reshape(4, 4) * (i + 1), cmap="gray")
+    ax.set_title(f"panel {i}", fontsize=8)
+fig.tight_layout()
+fig, ax = plt.subplots(figsize=(4, 3))
+ax.plot([0, 1], [1, 0])
+plt.show()
+'''
+
+
+def palette_figure():
+    """A title, a black line, a grey image in the lower right, a black number on its white end."""
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=100)
+    ax.set_title("A title in black ink")
+    ax.plot([0, 10], [0, 10], color="black", linewidth=4)
+    ax.imshow(np.linspace(0, 1, 100).reshape(10, 10), cmap="gray", extent=(5, 10, 0, 5))
+    ax.text(9.5, 0.5, "9", color="black", fontsize=14, ha="center", va="center")
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 10)
+    return fig
+
+
+def test_dark_variant_recolours_background_and_ink_and_leaves_images_alone(tmp_path):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from kernelsite import figures
+
+    fig = palette_figure()
+    assert figures.save_figure(fig, tmp_path, "fig1.png") == ["fig1.png", "fig1.dark.png"]
+    plt.close(fig)
+    positions = {xy: fig.axes[0].transData.transform(xy) for xy in [(2, 2), (2, 8)]}
+    light, dark = (
+        np.asarray(Image.open(tmp_path / name).convert("RGB")).astype(int)
+        for name in ("fig1.png", "fig1.dark.png")
+    )
+    assert light.shape == dark.shape
+    background = np.array(Image.new("RGB", (1, 1), figures.DARK_BACKGROUND).getpixel((0, 0)))
+    height = light.shape[0]
+
+    def at(image, xy):
+        x, y = positions[xy]
+        return image[height - 1 - round(y), round(x)]
+
+    # the figure's and the axes' background: white, then the dark page's colour
+    for image, expected in ((light, (255, 255, 255)), (dark, background)):
+        assert np.abs(image[2, 2] - expected).max() <= 3
+        assert np.abs(at(image, (2, 8)) - expected).max() <= 3
+    # the black line becomes light ink
+    assert at(light, (2, 2)).max() < 60 and at(dark, (2, 2)).min() > 180
+    # the title: dark ink on white, light ink on the dark background
+    band_light, band_dark = light[: height // 10], dark[: height // 10]
+    assert band_light.min() < 60 and band_dark.max() > 180
+    assert band_dark.min() >= background.min() - 3  # no dark ink left
+    # the image is untouched (up to the PNG palette), and so is the number drawn on it
+    x0, y0 = fig.axes[0].transData.transform((5.5, 4.5))
+    x1, y1 = fig.axes[0].transData.transform((8.5, 1.5))
+    rows, cols = slice(height - round(y0), height - round(y1)), slice(round(x0), round(x1))
+    assert np.abs(light[rows, cols] - dark[rows, cols]).mean() < 2
+    x, y = fig.axes[0].transData.transform((9.5, 0.5))
+    box = (slice(height - round(y) - 6, height - round(y) + 6), slice(round(x) - 6, round(x) + 6))
+    assert light[box].min() < 60 and dark[box].min() < 60
+
+    # in SVG the image is embedded as is: the same bytes in both palettes
+    fig = palette_figure()
+    figures.save_figure(fig, tmp_path, "fig2.svg")
+    plt.close(fig)
+    embedded = [
+        re.findall(r'xlink:href="(data:image/png;base64,[^"]+)"', (tmp_path / name).read_text())
+        for name in ("fig2.svg", "fig2.dark.svg")
+    ]
+    assert len(embedded[0]) == 1 and embedded[0] == embedded[1]
+
+
+def test_a_wide_multi_panel_figure_gets_a_narrow_layout_for_phones(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from kernelsite import figures
+
+    fig, axes = plt.subplots(1, 4, figsize=(10, 2.5))
+    for i, ax in enumerate(axes):
+        ax.plot([0, i])
+        ax.set_title(f"panel {i}", fontsize=8)
+    fig.tight_layout()
+    names = figures.save_figure(fig, tmp_path, "fig1.svg")
+    plt.close(fig)
+    assert names == ["fig1.svg", "fig1.narrow.svg", "fig1.dark.svg", "fig1.narrow.dark.svg"]
+    (width, height), (narrow_width, narrow_height) = (
+        embed.figure_size(tmp_path / name) for name in ("fig1.svg", "fig1.narrow.svg")
+    )
+    assert narrow_width < width / 2 and narrow_height > 2 * height
+    assert embed.figure_size(tmp_path / "fig1.narrow.dark.svg") == (narrow_width, narrow_height)
+    # on a phone the smallest text (8 pt) is drawn at least PHONE_TEXT_PX high
+    scale = min(1, figures.PHONE_WIDTH_PX / narrow_width)
+    assert 8 * 4 / 3 * scale >= figures.PHONE_TEXT_PX > 8 * 4 / 3 * figures.PHONE_WIDTH_PX / width
+
+    fig, ax = plt.subplots(figsize=(4, 3))  # one panel, readable on a phone: no narrow layout
+    ax.plot([0, 1])
+    assert figures.save_figure(fig, tmp_path, "fig2.svg") == ["fig2.svg", "fig2.dark.svg"]
+    plt.close(fig)
+
+
+def test_page_shows_a_figure_in_each_palette_and_its_narrow_layout_on_phones(tmp_path):
+    page = """
+        # Mini
+
+        ![Four grey panels, "darker" to lighter](snippet:demo/wide.py#1)
+
+        ![A falling line](snippet:demo/wide.py#2)
+        """
+    site = build_site(make_site(tmp_path, page, {"demo/wide.py": WIDE_SNIPPET}))
+    html = (site / "index.html").read_text()
+    folder = "snippets/demo/wide"
+    alt = "Four grey panels, &quot;darker&quot; to lighter"
+    assert f'<picture><source media="(max-width: 600px)" srcset="{folder}/fig1.narrow.svg"' in html
+    assert f'<img src="{folder}/fig1.svg#only-light" alt="{alt}"' in html
+    assert f'srcset="{folder}/fig1.narrow.dark.svg"' in html
+    assert f'<img src="{folder}/fig1.dark.svg#only-dark" alt="{alt}"' in html
+    assert f'<img src="{folder}/fig2.svg#only-light" alt="A falling line"' in html
+    assert f'<img src="{folder}/fig2.dark.svg#only-dark" alt="A falling line"' in html
+    assert "fig2.narrow" not in html
+    assert html.count('loading="lazy"') == 4
+    for url in re.findall(r'(?:src|srcset)="([^"#]+)', html):
+        if url.startswith(folder):
+            assert (site / url).is_file(), url
+
+
+def test_dark_and_narrow_variants_are_byte_identical_across_runs(tmp_path):
+    write(tmp_path / "snippets/demo/wide.py", WIDE_SNIPPET)
+    first = run(tmp_path)["demo/wide.py"]
+    second = runner.run_all(runner.discover(tmp_path / "snippets"), tmp_path / "other", log=print)
+    assert first.figures == second["demo/wide.py"].figures
+    assert {"fig1.dark.svg", "fig1.narrow.svg", "fig1.narrow.dark.svg"} <= set(first.figures)
+    for name in first.figures:
+        assert (first.folder / name).read_bytes() == (
+            second["demo/wide.py"].folder / name
+        ).read_bytes(), name

@@ -1,11 +1,12 @@
 """The kernel playground (docs/playground.md, docs/assets/playground.js) in a real browser.
 
 The page is driven through its controls as a reader would (presets, sliders, typed weights,
-the flip, the padding), its raw output values are read back from ``window.playground`` and
-compared with ``F.pad`` + ``F.conv2d`` in float64 on the same pixels. Bad input must produce a
-clear message and keep the last valid output. The update time for a 512 × 512 image and a
-7 × 7 kernel is measured and written, with the comparison results, to
-build/playground-report.txt.
+the flip, the padding, the pointer and the arrow keys on the output), its raw output values are
+read back from ``window.playground`` and compared with ``F.pad`` + ``F.conv2d`` in float64 on the
+same pixels; the pixel inspector's numbers are compared with ``scipy.ndimage.correlate`` and
+``np.pad``. Bad input must produce a clear message and keep the last valid output. Update times
+(the page's own benchmark of the bundled photos, and a 512 × 512 image with a 7 × 7 kernel) are
+written, with the comparison results, to build/playground-report.txt; no test asserts a time.
 
 Needs the built site (``make build``); KERNELSITE_SITE=/some/folder checks a site built elsewhere.
 """
@@ -25,6 +26,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 from PIL import Image
+from scipy import ndimage
 from skimage import data
 from skimage.filters import gabor_kernel
 
@@ -36,8 +38,10 @@ SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 FILES = SITE / "snippets" / "playground" / "playground_images" / "files"
 REPORT = ROOT / "build" / "playground-report.txt"
 TOLERANCE = 1 / 255
-FRAME_MS = 1000 / 60
 PADDINGS = ["zeros", "reflect", "replicate", "circular"]
+# The page's padding -> the scipy.ndimage and np.pad modes that extend an image the same way.
+SCIPY_MODE = {"zeros": "constant", "reflect": "mirror", "replicate": "nearest", "circular": "wrap"}
+NUMPY_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 
 RESULTS: dict[str, float] = {}
 # The raw output (a Float32Array) as base64: much faster to carry out of the page than a list.
@@ -47,6 +51,7 @@ BASE64_OUTPUT = """(() => { const out = window.playground.lastOutput;
         text += String.fromCharCode(...bytes.subarray(i, i + 8192));
     return btoa(text); })()"""
 TIMINGS: dict[str, dict] = {}
+BENCHMARK: list[dict] = []
 
 
 # -- the kernels, computed here independently of the page ---------------------------------------
@@ -88,7 +93,7 @@ def gabor(k: int, sigma: float, theta_degrees: float, frequency: float) -> np.nd
 
 SOBEL_X = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
 CUSTOM = [  # typed into the 5 × 5 grid cell by cell: not symmetric, with fractions and signs
-    ["0.5", "-1", "0", "2", "1/4"],
+    ["0.5", "-1", "0", "2", "1 / 4"],
     ["1", "3", "-0.75", "0", "0"],
     ["-2", "1/8", "4", "1", "-1"],
     ["0", "0.25", "-3", "2", "0.125"],
@@ -120,7 +125,7 @@ KERNELS = {
     ),
     "custom 5x5 normalised": (
         dict(size=5, cells=CUSTOM),
-        np.array([[float(Fraction(c)) for c in row] for row in CUSTOM]),
+        np.array([[float(Fraction(c.replace(" ", ""))) for c in row] for row in CUSTOM]),
         True,
     ),
 }
@@ -145,6 +150,11 @@ def png_bytes(image: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(image).save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def shown(text: str) -> float:
+    """A number as the page writes it (with − for minus, 1e−4 for 0.0001)."""
+    return float(text.replace("−", "-"))
 
 
 # -- driving the page ---------------------------------------------------------------------------
@@ -214,6 +224,34 @@ class Playground:
         self.page.set_checked("#kp1-flip", flip)
         applied = self.js("window.playground.applied")
         assert (applied["padding"], applied["flip"]) == (padding, flip)
+
+    def point_at(self, x: int, y: int) -> None:
+        """Move the mouse over output pixel (x, y)."""
+        info = self.js("window.playground.image")
+        canvas = self.page.locator("#kp1-out")
+        canvas.evaluate("c => c.scrollIntoView({block: 'center'})")  # clear of the sticky header
+        box = canvas.bounding_box()
+        self.page.mouse.move(
+            box["x"] + (x + 0.5) * box["width"] / info["width"],
+            box["y"] + (y + 0.5) * box["height"] / info["height"],
+        )
+
+    def inspected(self) -> dict:
+        """The inspector's state, typed arrays as lists (inputs, weights, products: k × k)."""
+        state = self.js("""(() => { const s = window.playground.inspected; return { ...s,
+            inputs: Array.from(s.inputs), weights: Array.from(s.weights),
+            products: Array.from(s.products), padded: Array.from(s.padded) }; })()""")
+        k = state["size"]
+        for name in ("inputs", "weights", "products", "padded"):
+            state[name] = np.array(state[name]).reshape(k, k)
+        return state
+
+    def table(self, name: str) -> np.ndarray:
+        """The numbers shown in one of the inspector's tables (0 inputs, 1 weights, 2 products)."""
+        index = ["inputs", "weights", "products"].index(name)
+        table = self.page.locator("#kp1-inspect-tables table").nth(index)
+        rows = table.locator("tbody tr").all()
+        return np.array([[shown(t) for t in row.locator("td").all_inner_texts()] for row in rows])
 
 
 @pytest.fixture(scope="module")
@@ -348,6 +386,180 @@ def test_display_clips_or_rescales_the_raw_output(playground):
     assert np.array_equal(playground.output(), raw), "the display changed the raw output"
 
 
+# -- the pixel inspector ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("padding", PADDINGS)
+@pytest.mark.parametrize("size", [3, 5, 7])
+def test_inspector_sum_is_the_output_value_and_scipys(playground, eyes, size, padding):
+    """At a border pixel (x 0, y 1), where padding enters, of the green channel, with the flip."""
+    page = playground.page
+    page.select_option("#kp1-preset", "gabor")
+    for slider, value in [("sigma", "2"), ("theta", "30"), ("frequency", "0.15")]:
+        page.fill(f"#kp1-{slider}", value)
+    page.select_option("#kp1-size", str(size))
+    playground.set_options(padding, True)
+    playground.kernel = None
+    page.select_option("#kp1-channel", "1")
+    x, y, r = 0, 1, size // 2
+    playground.point_at(x, y)
+    state = playground.inspected()
+    assert (state["x"], state["y"], state["channel"], state["size"]) == (x, y, 1, size)
+    # The weights are the applied kernel: the Gabor, flipped.
+    weights = np.flip(gabor(size, 2, 30, 0.15))
+    np.testing.assert_allclose(state["weights"], weights, atol=1e-12)
+    np.testing.assert_allclose(state["weights"], playground.applied_kernel(), atol=0)
+    # The input values under the kernel are the padded image's, the padded cells are marked.
+    image = eyes[..., 1].astype(np.float64) / 255
+    padded = np.pad(image, r, mode=NUMPY_MODE[padding])[y : y + size, x : x + size]
+    np.testing.assert_allclose(state["inputs"], padded, atol=1e-6)
+    rows, cols = np.mgrid[y - r : y + r + 1, x - r : x + r + 1]
+    outside = (rows < 0) | (cols < 0) | (rows >= 64) | (cols >= 64)
+    assert outside.any()
+    assert np.array_equal(state["padded"].astype(bool), outside)
+    np.testing.assert_allclose(state["products"], padded * weights, atol=1e-6)
+    # Their sum is the page's output value there, and scipy's.
+    reference = ndimage.correlate(image, weights, mode=SCIPY_MODE[padding], cval=0.0)[y, x]
+    output = playground.output()[1, y, x]
+    assert state["sum"] == pytest.approx(reference, abs=1e-6)
+    assert state["sum"] == pytest.approx(output, abs=1e-6)
+    assert state["output"] == output
+    # What the reader sees: the three tables, the padded cells marked, the sum.
+    for name in ("inputs", "weights", "products"):
+        np.testing.assert_allclose(playground.table(name), state[name], atol=5e-4, rtol=5e-3)
+    tables = page.locator("#kp1-inspect-tables table")
+    assert tables.count() == 3
+    assert tables.nth(0).locator("td.kp-pad").count() == outside.sum()
+    headers = tables.nth(0).locator("thead th").all_inner_texts()[1:]
+    assert [shown(h) for h in headers] == list(range(x - r, x + r + 1))
+    text = page.inner_text("#kp1-inspect-sum")
+    assert f"Sum of the {size * size} products = " in text and "x 0, y 1, green channel" in text
+    assert shown(text.split(" = ")[1].split(",")[0]) == pytest.approx(output, abs=5.1e-5)
+    note = page.inner_text("#kp1-pad-note")
+    assert f"{outside.sum()} of the {size * size} cells" in note and padding in note
+    # The cursor covers the pixel on the output, the window the cells on the input.
+    box = page.locator("#kp1-out").bounding_box()
+    cursor = page.locator("#kp1-cursor").bounding_box()
+    pixel = box["width"] / 64
+    assert cursor["x"] == pytest.approx(box["x"] + x * pixel, abs=1)
+    assert cursor["y"] == pytest.approx(box["y"] + y * pixel, abs=1)
+    assert cursor["width"] == pytest.approx(pixel, abs=1)
+    window = page.locator("#kp1-window").bounding_box()
+    assert window["width"] == pytest.approx(size * pixel, abs=1)
+
+
+def test_inspector_from_the_keyboard(playground):
+    page = playground.page
+    playground.set_kernel("sobel x 3x3")
+    playground.set_options("zeros", False)
+    page.focus("#kp1-file")
+    page.keyboard.press("Tab")  # the output is the next stop
+    assert page.evaluate("document.activeElement.id") == "kp1-out"
+    for _ in range(7):  # 10 pixels at a time, stopping at the border
+        page.keyboard.press("Shift+ArrowLeft")
+        page.keyboard.press("Shift+ArrowUp")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    state = playground.inspected()
+    assert (state["x"], state["y"]) == (1, 1)
+    live = page.locator("#kp1-inspect-live")
+    assert live.get_attribute("aria-live") == "polite"
+    assert live.inner_text().startswith("Pixel x 1, y 1, ")
+    assert f"output {state['output']:.4f}".rstrip("0") in live.inner_text().replace("−", "-")
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowUp")
+    assert "of the cells under the kernel are zeros padding" in live.inner_text()
+    assert page.locator("#kp1-cursor").is_visible()
+    assert page.locator("#kp1-out").get_attribute("role") == "application"
+    assert page.locator("#kp1-out").get_attribute("aria-describedby") == "kp1-inspect-help"
+
+
+def test_inspector_is_readable_at_390_px_in_both_palettes(chromium):
+    page, errors = open_page(chromium, 390)
+    ui = Playground(page)
+    try:
+        ui.choose_image("Astronaut")
+        page.select_option("#kp1-preset", "gabor")  # 7 × 7
+        for scheme in ("default", "slate"):
+            page.evaluate(f"document.body.setAttribute('data-md-color-scheme', '{scheme}')")
+            ui.point_at(63, 63)  # a corner: 33 of the 49 cells are padding
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390
+            region = page.locator("#kp1-inspect-tables")
+            overflows = region.evaluate("r => r.scrollWidth > r.clientWidth + 1")
+            assert not overflows or region.get_attribute("tabindex") == "0"
+            for table in page.locator("#kp1-inspect-tables table").all():
+                box = table.bounding_box()
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+                size = table.evaluate("t => parseFloat(getComputedStyle(t).fontSize)")
+                assert size >= 10
+            cell = page.locator("#kp1-inspect-tables td.kp-pad").first
+            style = cell.evaluate(
+                """c => { const s = getComputedStyle(c);
+                return [s.borderTopStyle, s.backgroundColor]; }"""
+            )
+            assert style[0] == "dashed" and style[1] not in ("transparent", "rgba(0, 0, 0, 0)")
+            assert page.locator("#kp1-inspect-tables td.kp-pad").count() == 3 * 33  # 3 tables
+        assert not errors, errors
+    finally:
+        page.close()
+
+
+# -- the frequency response's caption -----------------------------------------------------------
+
+CLASSES = {
+    "identity": ([0, 0, 0, 0, 1, 0, 0, 0, 0], "The identity", 1),
+    "shift": ([0, 0, 0, 0, 0, 1, 0, 0, 0], "A pure shift", 1),
+    "zero": ([0] * 9, "All weights are 0", 0),
+    "edge": ([-1, 0, 1, -2, 0, 2, -1, 0, 1], "An edge detector (high-pass)", 0),
+    "smoothing": ([1, 2, 1, 2, 4, 2, 1, 2, 1], "Smoothing (low-pass)", 16),
+    "sharpening": ([0, -1, 0, -1, 5, -1, 0, -1, 0], "Sharpening", 1),
+    "other": ([-1, -1, -1, -1, 1.06, -1, -1, -1, -1], "zero frequency is negative", -6.94),
+}
+
+
+@pytest.mark.parametrize("kind", list(CLASSES))
+def test_frequency_caption_names_the_kind_of_kernel_and_keeps_the_sign(playground, kind):
+    weights, words, dc = CLASSES[kind]
+    page = playground.page
+    page.select_option("#kp1-size", "3")
+    for n, value in enumerate(weights):
+        page.fill(f"#kp1-cell-{n // 3}-{n % 3}", str(value))
+    page.set_checked("#kp1-normalise", False)
+    playground.set_options("reflect", False)
+    playground.kernel = None
+    assert np.allclose(playground.applied_kernel().ravel(), weights)
+    frequency = playground.js("window.playground.frequency")
+    assert frequency["kind"] == kind
+    assert frequency["dc"] == pytest.approx(dc)
+    caption = page.inner_text("#kp1-freq-note")
+    assert words in caption, caption
+    shown_dc = f"{dc:g}".replace("-", "−")
+    assert f"Gain at zero frequency {shown_dc} (the sum of the weights)" in caption, caption
+    if kind != "smoothing":
+        assert "smooth" not in caption.lower(), caption
+    assert page.get_attribute("#kp1-freq", "aria-label").endswith(caption)
+
+
+def test_frequency_caption_of_the_presets(playground):
+    """The presets are classified as their names say; the Gabor is a band-pass ("other")."""
+    expected = {
+        "box": "smoothing",
+        "gaussian": "smoothing",
+        "sharpen": "sharpening",
+        "sobel_x": "edge",
+        "sobel_y": "edge",
+        "laplacian": "edge",
+        "log": "edge",
+        "gabor": "other",
+    }
+    for preset, kind in expected.items():
+        playground.page.select_option("#kp1-preset", preset)
+        assert playground.js("window.playground.frequency.kind") == kind, preset
+    playground.kernel = None
+
+
 # -- bad input: a clear message, and the last valid output stays --------------------------------
 
 
@@ -359,8 +571,11 @@ def test_display_clips_or_rescales_the_raw_output(playground):
         ({(2, 0): "1/0"}, "Row 3, column 1: “1/0” is not a finite number"),
         ({(i, j): "" for i in range(3) for j in range(3)}, "The kernel is empty"),
         ({(0, 0): ""}, "Row 1, column 1 is empty"),
+        # Spaces inside a number are refused, never dropped (which would read 121).
+        ({(1, 1): "1 2 1"}, "Row 2, column 2: “1 2 1” has a space inside"),
+        ({(1, 2): "2 0"}, "Row 2, column 3: “2 0” has a space inside"),
     ],
-    ids=["word", "huge", "division-by-zero", "empty-grid", "empty-cell"],
+    ids=["word", "huge", "division-by-zero", "empty-grid", "empty-cell", "spaces", "space"],
 )
 def test_bad_weights_show_a_message_and_keep_the_output(playground, cells, message):
     playground.set_kernel("sobel x 3x3")
@@ -420,18 +635,24 @@ def test_a_file_that_is_not_an_image_keeps_the_last_image(playground):
     playground.choose_image("Astronaut")
 
 
-def test_a_large_image_is_scaled_down_to_512_pixels(playground):
-    ramp = np.tile(np.linspace(0, 255, 1000).astype(np.uint8), (600, 1))
+def test_a_large_image_is_scaled_down_to_512_pixels_and_says_from_what(playground):
+    ramp = np.tile(np.linspace(0, 255, 6000).astype(np.uint8), (4000, 1))  # a camera's photo
     version = playground.version()
     playground.load_file("wide.png", "image/png", png_bytes(ramp))
     playground.wait_newer(version)
     info = playground.js("window.playground.image")
-    assert (info["width"], info["height"], info["channels"]) == (512, 307, 1)
-    assert "scaled down to 512 × 307" in playground.page.inner_text("#kp1-in-caption")
+    assert (info["width"], info["height"], info["channels"]) == (512, 341, 1)
+    assert (info["originalWidth"], info["originalHeight"]) == (6000, 4000)
+    caption = playground.page.inner_text("#kp1-in-caption")
+    assert "6000 × 4000, scaled down to 512 × 341" in caption, caption
+    label = playground.page.get_attribute("#kp1-in", "aria-label")
+    assert "6000 × 4000, scaled down to 512 × 341" in label, label
     assert (
         playground.page.locator("#kp1-image option:checked").inner_text() == "Your image: wide.png"
     )
     playground.choose_image("Astronaut")
+    caption = playground.page.inner_text("#kp1-in-caption")
+    assert "64 × 64" in caption and "scaled" not in caption, caption
 
 
 # -- keyboard, small screens, speed ---------------------------------------------------------------
@@ -465,16 +686,52 @@ def test_layout_fits_the_screen_with_images_side_by_side(chromium, width):
         left, right = (page.locator(f"#kp1-{n}").bounding_box() for n in ("in", "out"))
         assert abs(left["y"] - right["y"]) < 1 and left["x"] + left["width"] <= right["x"]
         assert right["width"] >= 0.3 * widget["width"]
-        page.select_option("#kp1-size", "7")  # the widest grid still fits
-        grid = page.locator("#kp1-grid").bounding_box()
-        assert grid["x"] + grid["width"] <= width
+        page.select_option("#kp1-size", "7")  # the widest grid still fits (or scrolls in its box)
+        grid = page.locator("#kp1-grid-scroll").bounding_box()
+        assert grid["x"] >= 0 and grid["x"] + grid["width"] <= width
+        inspector = page.locator("#kp1-inspect-tables").bounding_box()
+        assert inspector["x"] >= 0 and inspector["x"] + inspector["width"] <= width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        assert not errors, errors
+    finally:
+        page.close()
+
+
+CUT_OFF = """() => [...document.querySelectorAll('#kp1-grid input')]
+    .filter((input) => input.scrollWidth > input.clientWidth).map((input) => input.id)"""
+
+
+def test_7_by_7_gabor_weights_are_not_cut_off_at_390_px(chromium):
+    page, errors = open_page(chromium, 390)
+    try:
+        page.select_option("#kp1-preset", "gabor")
+        assert page.input_value("#kp1-size") == "7"
+        values = page.eval_on_selector_all("#kp1-grid input", "cells => cells.map(c => c.value)")
+        assert len(values) == 49 and max(len(v) for v in values) >= 7  # e.g. -0.00399
+        assert page.evaluate(CUT_OFF) == [], "weights cut off inside their boxes"
+        box = page.locator("#kp1-grid-scroll")
+        scrolls = box.evaluate("b => b.scrollWidth > b.clientWidth + 1")
+        assert page.locator("#kp1-grid-hint").is_visible() == scrolls
+        assert box.evaluate("b => getComputedStyle(b).overflowX") == "auto"
+        # Each cell can be brought fully into view: Tab to the last one of the first row.
+        page.focus("#kp1-cell-0-5")
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "kp1-cell-0-6"
+        cell = page.locator("#kp1-cell-0-6").bounding_box()
+        visible = box.bounding_box()
+        assert visible["x"] <= cell["x"]
+        assert cell["x"] + cell["width"] <= visible["x"] + visible["width"]
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        # Typing a long number keeps working; the grid stays inside the screen.
+        page.fill("#kp1-cell-3-3", "-0.123456")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         assert not errors, errors
     finally:
         page.close()
 
 
 def measure(ui: Playground, name: str, repeats: int = 9) -> None:
-    """Record the page's own timing of ``repeats`` updates (changing the padding each time)."""
+    """Record the page's timing of ``repeats`` whole updates (changing the padding each time)."""
     times = []
     for i in range(repeats):
         ui.page.select_option("#kp1-padding", PADDINGS[i % 2])
@@ -486,12 +743,68 @@ def measure(ui: Playground, name: str, repeats: int = 9) -> None:
     }
 
 
+def test_status_line_times_the_whole_update(playground):
+    """Filtering, drawing, the frequency response and the inspector: all of it is reported."""
+    page = playground.page
+    playground.set_kernel("gabor 7x7 30deg")
+    for show in (True, False):
+        page.set_checked("#kp1-show-freq", show)
+        playground.set_options("zeros", False)
+        playground.set_options("reflect", False)  # an update with the response shown or not
+        timings = playground.js("window.playground.timings")
+        parts = ("filterMs", "drawMs", "frequencyMs", "inspectMs")
+        assert all(timings[part] >= 0 for part in parts)
+        assert timings["totalMs"] >= sum(timings[part] for part in parts) - 1e-9
+        assert playground.js("window.playground.lastUpdateMs") == timings["totalMs"]
+        status = page.inner_text("#kp1-status")
+        assert status.startswith(f"Updated in {timings['totalMs']:.1f} ms"), status
+        expected = (
+            f"frequency response {timings['frequencyMs']:.1f} ms"
+            if show
+            else "frequency response off"
+        )
+        assert expected in status, status
+    page.set_checked("#kp1-show-freq", True)
+
+
+def test_benchmark_times_bundled_photos_and_restores_the_page(playground):
+    """The page's benchmark (also for a reader's console): whole updates of the bundled photos.
+
+    Its numbers go to the report; the claim "at most one frame (16 ms)" is measured there, on
+    an idle machine, and not asserted here.
+    """
+    playground.set_kernel("sobel x 3x3")
+    playground.set_options("replicate", True)
+    before, version = playground.output(), playground.version()
+    pixel = playground.js("window.playground.inspected")
+    rows = playground.js(
+        "window.playground.benchmark({sizes: [7], paddings: ['zeros', 'reflect'], repeats: 3})"
+    )
+    labels = playground.page.locator("#kp1-image option").all_inner_texts()
+    photos = [label for label in labels if not label.startswith("Your image")]
+    presets = playground.page.locator("#kp1-preset option").count() - 1  # all but "custom"
+    assert len(rows) == len(photos) * presets * 2 and len(photos) == 4
+    for row in rows:
+        assert row["size"] == 7 and row["passes"]
+        assert 0 <= row["minMs"] <= row["medianMs"] <= row["maxMs"]
+        assert row["parts"]["frequencyMs"] >= 0 and row["parts"]["filterMs"] >= 0
+    BENCHMARK.extend(rows)
+    # Put back as it was: the photo, the kernel, the padding, the pixel under the inspector.
+    assert playground.js("window.playground.image.name") == "astronaut_eyes.png"
+    assert playground.version() > version
+    assert np.array_equal(playground.applied_kernel(), np.flip(SOBEL_X))
+    assert playground.js("window.playground.applied.padding") == "replicate"
+    assert np.array_equal(playground.output(), before)
+    after = playground.js("window.playground.inspected")
+    assert (after["x"], after["y"], after["sum"]) == (pixel["x"], pixel["y"], pixel["sum"])
+    playground.kernel = None
+
+
 def test_update_time_for_512_by_512_and_7_by_7(playground):
-    """Filter + draw time of one update, as the page measures it, for grey and colour photos.
+    """Whole-update times of a 512 × 512 image, as the page measures them, for the report.
 
     The 7 × 7 Laplacian of Gaussian needs the direct 2-D pass (it is not separable enough), the
-    Gaussian two 1-D passes. The claim (one frame at 60 Hz) is checked on the fastest of the
-    updates, so that a machine busy with other work does not fail it; medians are reported.
+    Gaussian two 1-D passes; the times themselves are reported, not asserted.
     """
     grey, colour = png_bytes(data.camera()), png_bytes(data.astronaut())
 
@@ -515,16 +828,12 @@ def test_update_time_for_512_by_512_and_7_by_7(playground):
     playground.kernel = None
     playground.choose_image("Astronaut")
     assert "direct" in TIMINGS["512 x 512 grey, 7 x 7 LoG"]["method"]
+    assert "folded to 4 by symmetry" in TIMINGS["512 x 512 grey, 7 x 7 LoG"]["method"]
     assert "separable" in TIMINGS["512 x 512 grey, 7 x 7 Gaussian"]["method"]
-    for name in ["512 x 512 grey, 7 x 7 LoG", "512 x 512 grey, 7 x 7 Gaussian"]:
-        fastest = TIMINGS[name]["min_ms"]
-        assert fastest <= FRAME_MS, f"{name}: {fastest:.1f} ms > one frame ({FRAME_MS:.1f} ms)"
-    slowest = max(t["median_ms"] for t in TIMINGS.values())
-    assert slowest < 500, f"an update took {slowest:.0f} ms"
 
 
 def write_report() -> None:
-    if not RESULTS and not TIMINGS:
+    if not RESULTS and not TIMINGS and not BENCHMARK:
         return
     REPORT.parent.mkdir(exist_ok=True)
     lines = [
@@ -535,10 +844,24 @@ def write_report() -> None:
         worst = max(RESULTS, key=RESULTS.get)
         lines.append(f"largest max |difference|: {RESULTS[worst]:.2e} ({worst})")
         lines += [f"  {error:.2e}  {name}" for name, error in RESULTS.items()]
-    lines.append("Update time (filter + draw), median of 9 updates:")
-    lines += [
-        f"  {name}: {t['median_ms']:.1f} ms (min {t['min_ms']:.1f}; {t['method']})"
-        for name, t in TIMINGS.items()
-    ]
-    REPORT.write_text("\n".join(lines) + "\n")
-    print("\n" + "\n".join(lines[:2] + lines[-len(TIMINGS) - 1 :]))
+    summary = []
+    if BENCHMARK:
+        summary.append(
+            "Whole update (filter + draw + frequency response + inspector) of the bundled photos,"
+            " window.playground.benchmark(), 7 x 7 presets, worst configuration per photo:"
+        )
+        for image in dict.fromkeys(row["image"] for row in BENCHMARK):
+            rows = [row for row in BENCHMARK if row["image"] == image]
+            worst = max(rows, key=lambda row: row["medianMs"])
+            summary.append(
+                f"  {image}: median {worst['medianMs']:.1f} ms, min {worst['minMs']:.1f} ms"
+                f" ({worst['preset']}, {worst['padding']} padding; {worst['passes']})"
+            )
+    if TIMINGS:
+        summary.append("Whole update of a 512 x 512 image, median of 9 updates:")
+        summary += [
+            f"  {name}: {t['median_ms']:.1f} ms (min {t['min_ms']:.1f}; {t['method']})"
+            for name, t in TIMINGS.items()
+        ]
+    REPORT.write_text("\n".join(lines + summary) + "\n")
+    print("\n" + "\n".join(lines[:2] + summary))

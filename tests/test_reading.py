@@ -1,14 +1,19 @@
-"""The reading view in a real browser: maths font, tables and code at a phone's width."""
+"""The reading view in a real browser: maths font, tables and code at a phone's width, figures
+in both palettes and on a phone."""
 
 from __future__ import annotations
 
+import io
 import os
+import statistics
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from browser import browser, serve
 from conftest import ROOT
+from gates import PALETTE_TOGGLE
 
 SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 
@@ -69,3 +74,107 @@ def test_no_table_cell_breaks_a_word_at_390_px(pages, chapter):
         }"""
     )
     assert broken == [], f"{chapter}: words split across lines in table cells: {broken[:10]}"
+
+
+# -- Figures follow the palette, and phones get the narrow layout ---------------------------------
+
+CHAPTERS = ["fixed/", "notation/", "weights/", "learning/", "initialisation/", "line/", "words/"]
+# Multi-panel figures that must be laid out again for a phone (page, snippet folder).
+NARROW = [
+    ("notation/", "notation/conv_arithmetic/"),
+    ("notation/", "notation/convolution_theorem/"),
+    ("weights/", "weights/receptive_field/"),
+    ("learning/", "learning/learn_sobel_back/"),
+]
+SHOWN_FIGURES_JS = """(only) => [...document.querySelectorAll(`figure img[src$="#${only}"]`)]
+  .filter((img) => img.getClientRects().length)
+  .map((img) => img.getAttribute('src'))"""
+LOADED_JS = "(img) => img.complete && img.naturalWidth > 0"
+
+
+def switch_palette(page) -> str:
+    """Click Material's palette toggle, as a reader does; returns the new scheme."""
+    before = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+    page.locator(PALETTE_TOGGLE).click()
+    page.wait_for_function(
+        "before => document.body.getAttribute('data-md-color-scheme') !== before", arg=before
+    )
+    return page.evaluate("document.body.getAttribute('data-md-color-scheme')")
+
+
+def background_luminance(page, src: str) -> float:
+    """Median luminance (0..1) of a ring just inside the displayed figure's edge: its
+    background (a panel may reach the edge here and there, not around most of it)."""
+    img = page.locator(f'figure img[src="{src}"]')
+    img.scroll_into_view_if_needed()
+    page.wait_for_function(LOADED_JS, arg=img.element_handle())
+    shot = Image.open(io.BytesIO(img.screenshot(animations="disabled"))).convert("L")
+    width, height = shot.size
+    inset = 6  # inside the frame and its rounded corners
+    ring = [(x, inset) for x in range(inset, width - inset)]
+    ring += [(x, height - 1 - inset) for x in range(inset, width - inset)]
+    ring += [(inset, y) for y in range(inset, height - inset)]
+    ring += [(width - 1 - inset, y) for y in range(inset, height - inset)]
+    return statistics.median(shot.getpixel(xy) for xy in ring) / 255
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_figures_are_light_in_the_light_palette_and_dark_in_the_dark_one(pages, chapter):
+    """Every figure drawn on a white background in the light palette (all but those whose
+    panels reach the edges) is drawn on a dark one in the dark palette: no white boxes."""
+    url, chromium = pages
+    page = chromium.new_page(viewport={"width": 1280, "height": 900}, color_scheme="light")
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(url + chapter)
+    assert page.evaluate("document.body.getAttribute('data-md-color-scheme')") == "default"
+    light = page.evaluate(SHOWN_FIGURES_JS, "only-light")
+    assert light, f"{chapter}: no figure shown in the light palette"
+    assert page.evaluate(SHOWN_FIGURES_JS, "only-dark") == []
+    on_white = [src for src in light if background_luminance(page, src) > 0.9]
+    assert on_white, f"{chapter}: no figure on a white background in the light palette"
+    # every figure has been scrolled to: the hidden dark variants (lazy) were not downloaded
+    assert [u for u in requested if ".dark." in u] == [], "hidden dark figures were downloaded"
+    assert switch_palette(page) == "slate"
+    dark = page.evaluate(SHOWN_FIGURES_JS, "only-dark")
+    assert page.evaluate(SHOWN_FIGURES_JS, "only-light") == []
+    assert [s.replace(".dark.", ".").removesuffix("#only-dark") for s in dark] == [
+        s.removesuffix("#only-light") for s in light
+    ]
+    for src in on_white:
+        stem, ext = src.removesuffix("#only-light").rsplit(".", 1)
+        src = f"{stem}.dark.{ext}#only-dark"
+        luminance = background_luminance(page, src)
+        assert luminance < 0.2, f"{chapter} {src}: background luminance {luminance:.2f}"
+    page.close()
+
+
+@pytest.mark.parametrize("chapter", sorted({page for page, _ in NARROW}))
+def test_a_phone_shows_the_narrow_layout_of_multi_panel_figures(pages, chapter):
+    url, chromium = pages
+    folders = [folder for page, folder in NARROW if page == chapter]
+    for width, narrow in ((390, True), (1280, False)):
+        page = chromium.new_page(viewport={"width": width, "height": 844}, color_scheme="light")
+        page.goto(url + chapter)
+        for scheme in ("light", "dark"):
+            if scheme == "dark":
+                switch_palette(page)
+            only = f"only-{scheme}"
+            for folder in folders:
+                img = page.locator(f'figure img[src*="{folder}fig1."][src$="#{only}"]')
+                assert img.count() == 1, f"{chapter}: no {only} figure of {folder}"
+                img.scroll_into_view_if_needed()
+                page.wait_for_function(LOADED_JS, arg=img.element_handle())
+                shown = img.evaluate("(img) => img.currentSrc").rsplit("/", 1)[1]
+                stem, ext = shown.split(".")[0], shown.rsplit(".", 1)[1]
+                parts = [
+                    stem,
+                    *(["narrow"] if narrow else []),
+                    *(["dark"] if scheme == "dark" else []),
+                ]
+                expected = ".".join([*parts, ext])
+                assert shown == expected, f"{folder} at {width} px, {scheme}: shows {shown}"
+                # the figure fits the screen
+                box = img.bounding_box()
+                assert box["width"] <= width - 30, f"{folder}: {box['width']} px wide"
+        page.close()

@@ -1,8 +1,8 @@
 // Learn a kernel yourself: gradient descent on one 3 × 3 kernel, live, in the browser.
 //
-// Plain ES module, no dependencies. The page holds a placeholder <div id="kernel-learner">
-// whose links name the photo and the exported random start; this module replaces it with the
-// widget. All numbers are JavaScript numbers (float64).
+// Plain ES module; its one import is the site's DOM helper (dom.js). The page holds a
+// placeholder <div id="kernel-learner"> whose links name the photo and the exported random
+// start; this module replaces it with the widget. All numbers are JavaScript numbers (float64).
 //
 // What is computed, exactly as in snippets/learn/learn_kernel_in_pytorch.py:
 //   x       the photo, 128 × 128, standardised to mean 0 and variance 1 (population variance)
@@ -21,6 +21,8 @@
 //                             has been updated n times.
 //   kernelLearning.step(n)  → does what pressing "Step" n times does.
 //   kernelLearning.ready    → true once the photo and the exported start are loaded.
+
+import { el } from "./dom.js";
 
 const K = 3;
 const SIDE = 128; // the photo is averaged down to SIDE × SIDE
@@ -191,15 +193,30 @@ export function preparePhoto(grey, side) {
 // ---------------------------------------------------------------------------------------------
 // The widget
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else if (value === true) node.setAttribute(key, "");
-    else if (value !== false && value != null) node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
+/**
+ * Train/Pause, shared by both widgets (each has `running`, `raf` and its `play` button): call
+ * `frame` once per animation frame until it returns false or the widget is paused.
+ */
+function startFrames(widget, frame) {
+  widget.running = true;
+  widget.play.textContent = "Pause";
+  widget.play.setAttribute("aria-pressed", "true");
+  const loop = () => {
+    if (!widget.running || frame() === false) return;
+    widget.raf = requestAnimationFrame(loop);
+  };
+  widget.raf = requestAnimationFrame(loop);
+}
+
+/** Stop the frames and reset the button; returns whether the widget was running. */
+function stopFrames(widget) {
+  if (widget.raf) cancelAnimationFrame(widget.raf);
+  widget.raf = 0;
+  if (!widget.running) return false;
+  widget.running = false;
+  widget.play.textContent = "Train";
+  widget.play.setAttribute("aria-pressed", "false");
+  return true;
 }
 
 function fmt(v, digits = 3) {
@@ -548,35 +565,26 @@ class Learner {
   train() {
     if (!this.ready || this.isDiverged || !this.readRate()) return;
     if (this.learned || this.steps >= MAX_STEPS) return this.showStatus();
-    this.running = true;
-    this.play.textContent = "Pause";
-    this.play.setAttribute("aria-pressed", "true");
-    const frame = () => {
-      if (!this.running) return;
+    startFrames(this, () => {
       const wanted = Number(this.speed.value);
       const start = performance.now();
       let done = 0;
       // Work in small slices: stop the frame's work after FRAME_BUDGET_MS.
       while (done < wanted && performance.now() - start < FRAME_BUDGET_MS) {
         const n = Math.min(5, wanted - done);
-        if (!this.run(n, false)) return;
+        if (!this.run(n, false)) return false;
         done += n;
       }
       this.refresh(); // draw once per frame
       if (this.learned || this.steps >= MAX_STEPS) return this.pause();
-      this.raf = requestAnimationFrame(frame);
-    };
-    this.raf = requestAnimationFrame(frame);
+      return true;
+    });
   }
 
+  /** Stop training; returns false (which also stops the frames when a frame calls it). */
   pause() {
-    if (this.raf) cancelAnimationFrame(this.raf);
-    this.raf = 0;
-    if (!this.running) return;
-    this.running = false;
-    this.play.textContent = "Train";
-    this.play.setAttribute("aria-pressed", "false");
-    this.showStatus();
+    if (stopFrames(this)) this.showStatus();
+    return false;
   }
 
   distance() {
@@ -931,29 +939,20 @@ class DigitsLearner {
 
   train() {
     if (!this.ready || this.steps >= this.data.steps) return;
-    this.running = true;
-    this.play.textContent = "Pause";
-    this.play.setAttribute("aria-pressed", "true");
-    const frame = () => {
-      if (!this.running) return;
+    startFrames(this, () => {
       const start = performance.now();
       while (performance.now() - start < FRAME_BUDGET_MS && this.steps < this.data.steps) this.run(1, false);
       this.measure(); // accuracy and pictures once per frame
       this.draw();
       if (this.steps >= this.data.steps) return this.pause();
-      this.raf = requestAnimationFrame(frame);
-    };
-    this.raf = requestAnimationFrame(frame);
+      return true;
+    });
   }
 
+  /** Stop training; returns false (which also stops the frames when a frame calls it). */
   pause() {
-    if (this.raf) cancelAnimationFrame(this.raf);
-    this.raf = 0;
-    if (!this.running) return;
-    this.running = false;
-    this.play.textContent = "Train";
-    this.play.setAttribute("aria-pressed", "false");
-    this.draw();
+    if (stopFrames(this)) this.draw();
+    return false;
   }
 
   draw() {

@@ -1,16 +1,19 @@
 // Kernel playground: filter an image with a small kernel, live, in the browser.
 //
-// Plain ES module, no dependencies. The page holds a placeholder
-// <div id="kernel-playground"> whose links name the images on offer; this module replaces it
-// with the widget. Everything is computed here, in the reader's browser: an image loaded from
-// disk never leaves it.
+// Plain ES module; its one import is the site's DOM helper (dom.js). The page holds a
+// placeholder <div id="kernel-playground"> whose links name the images on offer; this module
+// replaces it with the widget. Everything is computed here, in the reader's browser: an image
+// loaded from disk never leaves it.
 //
 // What is computed (the same as PyTorch's F.conv2d after F.pad, one colour channel at a time):
 //   out[y, x] = sum over i, j of  padded[y + i, x + j] * w[i, j]      (cross-correlation)
 // with w the kernel flipped in both directions when "convolution" is chosen.
 //
-// A read-only view of the state is exposed as window.playground (raw output values, timings)
-// so that the site's tests can compare the output with PyTorch.
+// A read-only view of the state is exposed as window.playground (raw output values, the pixel
+// under the inspector, timings) so that the site's tests can compare the output with PyTorch;
+// window.playground.benchmark() times updates of the bundled photos (see Playground.benchmark).
+
+import { el } from "./dom.js";
 
 const MAX_SIDE = 512; // larger images are scaled down to this many pixels on their longer side
 const LIMIT = 1e6; // largest accepted magnitude of one kernel weight
@@ -112,10 +115,16 @@ function resizeKernel(w, size, newSize) {
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
-/** Parse one grid cell: a number or a fraction "a/b". Returns {value} or {error}. */
+/**
+ * Parse one grid cell: a number or a fraction "a/b" (spaces around the slash are fine). Returns
+ * {value} or {error}. Spaces inside a number are refused, never dropped: "1 2 1" is not 121.
+ */
 export function parseCell(text) {
-  const t = text.trim().replace(/\u2212/g, "-").replace(/\s+/g, "");
+  const t = text.trim().replace(/\u2212/g, "-").replace(/\s*\/\s*/g, "/");
   if (t === "") return { empty: true, error: "is empty" };
+  if (/\s/.test(t)) {
+    return { error: `“${text.trim()}” has a space inside: type one number per cell (e.g. 0.25, -2, 1e-3 or 1/16)` };
+  }
   const parts = t.split("/");
   if (parts.length > 2 || !parts.every((p) => NUMBER.test(p))) {
     return { error: `“${text.trim()}” is not a number (write e.g. 0.25, -2, 1e-3 or 1/16)` };
@@ -166,8 +175,7 @@ function scratch(name, length) {
 function padPlane(plane, width, height, p, mode) {
   const pw = width + 2 * p;
   const ph = height + 2 * p;
-  const out = scratch("padded", pw * ph);
-  out.fill(0);
+  const out = new Float64Array(pw * ph); // zeros
   const cols = Int32Array.from({ length: pw }, (_, x) => padIndex(x - p, width, mode));
   for (let y = 0; y < ph; y++) {
     const sy = padIndex(y - p, height, mode);
@@ -182,6 +190,15 @@ function padPlane(plane, width, height, p, mode) {
     }
   }
   return out;
+}
+
+// The padded planes depend only on the image and the padding mode, not on the kernel: they are
+// kept until either changes (most updates change only the kernel).
+let paddedCache = { planes: null, mode: "", list: [] };
+function paddedPlane(planes, c, plane, width, height, mode) {
+  if (paddedCache.planes !== planes || paddedCache.mode !== mode) paddedCache = { planes, mode, list: [] };
+  paddedCache.list[c] ??= padPlane(plane, width, height, RADIUS, mode);
+  return paddedCache.list[c];
 }
 
 /**
@@ -249,6 +266,18 @@ function addColumnFilter(rows, acc, width, height, u) {
   }
 }
 
+/** 1 if the rows i and 6 − i of a 7 × 7 kernel are equal, −1 if they are opposite, else 0. */
+function rowSymmetry(w7) {
+  for (const sign of [1, -1]) {
+    let ok = true;
+    for (let i = 0; i <= RADIUS && ok; i++) {
+      for (let j = 0; j < TAPS && ok; j++) ok = w7[i * TAPS + j] === sign * w7[(TAPS - 1 - i) * TAPS + j];
+    }
+    if (ok) return sign;
+  }
+  return 0;
+}
+
 /**
  * Filter every channel of an image (planes: Float32Array, channel after channel, row by row)
  * with the k × k kernel w (row by row) by cross-correlation, padding k // 2 pixels on each side.
@@ -259,15 +288,21 @@ export function filterImage(planes, width, height, channels, w, k, mode) {
   const pw = width + 2 * RADIUS;
   const ph = height + 2 * RADIUS;
   const rows = [...Array(TAPS).keys()].filter((i) => w7.subarray(i * TAPS, (i + 1) * TAPS).some((v) => v !== 0));
+  // A kernel whose rows i and 6 − i are equal (fold 1: Gaussian, Laplacian, ...) or opposite
+  // (fold −1: Sobel y) needs one row pass per pair, over the sum or difference of the two image
+  // rows, in the direct pass.
+  const fold = rowSymmetry(w7);
+  const direct = fold ? rows.filter((i) => i <= RADIUS) : rows; // the rows passed over
   // Measured in Chromium: a pair of 1-D passes costs about as much as 2.5 kernel rows of the
   // direct pass (which skips rows that are all zero). Use pairs of passes when that is cheaper.
-  const terms = separate(w7, TAPS, Math.floor((rows.length - 0.5) / 2.5));
+  const terms = separate(w7, TAPS, Math.floor((direct.length - 0.5) / 2.5));
   const output = new Float32Array(width * height * channels);
   const acc = scratch("acc", width * height);
   const tmp = terms ? scratch("tmp", ph * width) : null;
+  const line = scratch("line", pw);
   for (let c = 0; c < channels; c++) {
     const plane = planes.subarray(c * width * height, (c + 1) * width * height);
-    const padded = padPlane(plane, width, height, RADIUS, mode);
+    const padded = paddedPlane(planes, c, plane, width, height, mode);
     acc.fill(0);
     if (terms) {
       for (const [u, v] of terms) {
@@ -277,7 +312,16 @@ export function filterImage(planes, width, height, channels, w, k, mode) {
       }
     } else {
       for (let y = 0; y < height; y++) {
-        for (const i of rows) addRowFilter(padded, (y + i) * pw, acc, y * width, width, w7, i * TAPS);
+        for (const i of direct) {
+          if (!fold || i === RADIUS) {
+            addRowFilter(padded, (y + i) * pw, acc, y * width, width, w7, i * TAPS);
+            continue;
+          }
+          const a = (y + i) * pw;
+          const b = (y + TAPS - 1 - i) * pw;
+          for (let x = 0; x < pw; x++) line[x] = padded[a + x] + fold * padded[b + x];
+          addRowFilter(line, 0, acc, y * width, width, w7, i * TAPS);
+        }
       }
     }
     output.set(acc, c * width * height);
@@ -285,7 +329,7 @@ export function filterImage(planes, width, height, channels, w, k, mode) {
   const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
   const passes = terms
     ? `separable: ${plural(terms.length, "pair")} of 1-D passes`
-    : `direct 2-D pass over ${plural(rows.length, "kernel row")}`;
+    : `direct 2-D pass over ${plural(rows.length, "kernel row")}${fold && direct.length < rows.length ? `, folded to ${direct.length} by symmetry` : ""}`;
   return { output, passes };
 }
 
@@ -317,27 +361,178 @@ export function toDisplay(values, width, height, channels, { range = "clip", abs
   return { rgba, lo, hi };
 }
 
-/** |H(fx, fy)| on an N × N grid of frequencies, zero frequency in the middle. */
-export function frequencyResponse(w, k, N = FREQ_N) {
-  const mag = new Float64Array(N * N);
-  const r = (k - 1) / 2;
-  for (let a = 0; a < N; a++) {
-    const fy = (a - N / 2) / N;
+// Cosines and sines of the phases −2π f d for the N frequencies f and the k tap offsets d of a
+// kernel, kept per (N, k): cos[b * k + j] for frequency index b and tap j.
+const trigTables = new Map();
+function trigTable(N, k) {
+  const key = `${N}:${k}`;
+  if (!trigTables.has(key)) {
+    const r = (k - 1) / 2;
+    const cos = new Float64Array(N * k);
+    const sin = new Float64Array(N * k);
     for (let b = 0; b < N; b++) {
-      const fx = (b - N / 2) / N;
+      for (let j = 0; j < k; j++) {
+        const phase = (-2 * Math.PI * (b - N / 2) * (j - r)) / N;
+        cos[b * k + j] = Math.cos(phase);
+        sin[b * k + j] = Math.sin(phase);
+      }
+    }
+    trigTables.set(key, { cos, sin });
+  }
+  return trigTables.get(key);
+}
+
+/**
+ * |H(fx, fy)| on an N × N grid of frequencies, zero frequency in the middle, where
+ * H(fx, fy) = Σ_i Σ_j w[i, j] · exp(−2πi (fx (j − r) + fy (i − r))). The sum over j is done first,
+ * once per kernel row and fx, then the sum over i: k·N·(k + N) products instead of k²·N².
+ */
+export function frequencyResponse(w, k, N = FREQ_N) {
+  const { cos, sin } = trigTable(N, k);
+  const rowRe = new Float64Array(k * N);
+  const rowIm = new Float64Array(k * N);
+  for (let i = 0; i < k; i++) {
+    for (let b = 0; b < N; b++) {
+      let re = 0;
+      let im = 0;
+      for (let j = 0; j < k; j++) {
+        re += w[i * k + j] * cos[b * k + j];
+        im += w[i * k + j] * sin[b * k + j];
+      }
+      rowRe[i * N + b] = re;
+      rowIm[i * N + b] = im;
+    }
+  }
+  const mag = new Float64Array(N * N);
+  for (let a = 0; a < N; a++) {
+    for (let b = 0; b < N; b++) {
       let re = 0;
       let im = 0;
       for (let i = 0; i < k; i++) {
-        for (let j = 0; j < k; j++) {
-          const phase = -2 * Math.PI * (fx * (j - r) + fy * (i - r));
-          re += w[i * k + j] * Math.cos(phase);
-          im += w[i * k + j] * Math.sin(phase);
-        }
+        const c = cos[a * k + i];
+        const s = sin[a * k + i];
+        const xr = rowRe[i * N + b];
+        const xi = rowIm[i * N + b];
+        re += xr * c - xi * s;
+        im += xr * s + xi * c;
       }
-      mag[a * N + b] = Math.hypot(re, im);
+      mag[a * N + b] = Math.sqrt(re * re + im * im);
     }
   }
   return mag;
+}
+
+/**
+ * What a kernel does, from its weights and |H| on the grid. dc = H(0, 0) is the sum of the
+ * weights, with its sign. kind is one of
+ *   "zero"        every weight is 0
+ *   "identity"    one non-zero weight, in the centre (scale: its value)
+ *   "shift"       one non-zero weight elsewhere: output[y, x] = scale · input[y + dy, x + dx]
+ *   "edge"        dc ≈ 0 (below 1/1000 of the largest gain): flat regions give 0 (high-pass)
+ *   "smoothing"   dc > 0 and no frequency gets more gain than zero frequency (low-pass)
+ *   "sharpening"  dc > 0 and no frequency gets less gain than zero frequency, some get more
+ *   "other"       anything else (a band-pass such as the Gabor, or dc < 0)
+ */
+export function classifyKernel(w, k, mag) {
+  const dc = w.reduce((a, b) => a + b, 0);
+  let peak = 0;
+  let low = Infinity;
+  for (const v of mag) {
+    if (v > peak) peak = v;
+    if (v < low) low = v;
+  }
+  const nonzero = [];
+  w.forEach((v, i) => v !== 0 && nonzero.push(i));
+  if (nonzero.length === 0) return { kind: "zero", dc, peak };
+  if (nonzero.length === 1) {
+    const r = (k - 1) / 2;
+    const dx = (nonzero[0] % k) - r;
+    const dy = Math.floor(nonzero[0] / k) - r;
+    return { kind: dx === 0 && dy === 0 ? "identity" : "shift", dc, peak, dx, dy, scale: w[nonzero[0]] };
+  }
+  const tolerance = 1e-9 * peak;
+  let kind = "other";
+  if (Math.abs(dc) <= 1e-3 * peak) kind = "edge";
+  else if (dc > 0 && peak <= dc + tolerance) kind = "smoothing";
+  else if (dc > 0 && low >= dc - tolerance) kind = "sharpening";
+  return { kind, dc, peak };
+}
+
+/** The sentence under the frequency response that says what a classified kernel does. */
+export function describeKernel(c) {
+  const times = (v) => (v === 1 ? "" : ` times ${formatNumber(v, 4)}`);
+  const px = (n, plus, minus) => `${Math.abs(n)} px ${n > 0 ? plus : minus}`;
+  switch (c.kind) {
+    case "zero":
+      return "All weights are 0: the output is 0 everywhere, whatever the image.";
+    case "identity":
+      return c.scale === 1
+        ? "The identity: a single weight of 1, in the centre, so the output equals the input."
+        : `The identity scaled by ${formatNumber(c.scale, 4)}: a single weight, in the centre, so each pixel is multiplied by it.`;
+    case "shift": {
+      const where = [c.dx && px(c.dx, "to the right", "to the left"), c.dy && px(c.dy, "below", "above")].filter(Boolean).join(" and ");
+      const moves = [c.dx && px(c.dx, "left", "right"), c.dy && px(c.dy, "up", "down")].filter(Boolean).join(" and ");
+      return `A pure shift: a single weight, so each output pixel is the input pixel ${where}${times(c.scale)}; the picture moves ${moves}.`;
+    }
+    case "edge":
+      return "An edge detector (high-pass): the gain at zero frequency is 0 (or nearly), so flat regions give 0 and only changes pass.";
+    case "smoothing":
+      return "Smoothing (low-pass): no frequency gets more gain than zero frequency, so fine detail is damped.";
+    case "sharpening":
+      return "Sharpening: flat regions keep their gain and every other frequency gets at least as much, so fine detail is boosted.";
+    default:
+      return c.dc < 0
+        ? "Another kind: the gain at zero frequency is negative, so the kernel inverts brightness and flat regions come out negative (black when clipped)."
+        : "Another kind: some frequencies get more gain than zero frequency and some less (a band-pass, like the Gabor).";
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The pixel inspector
+
+/**
+ * How one output value is made: the k × k input values under the kernel when it sits on output
+ * pixel (x, y) of channel c, padding included, the weights, their products and the sum, which is
+ * the output value. padded[n] is 1 where the cell lies outside the image; source[n] is the index
+ * (y · width + x) of the pixel whose value the cell holds, or −1 for a zero of zero padding.
+ */
+export function inspectPixel(planes, width, height, c, kernel, k, mode, x, y) {
+  const r = (k - 1) / 2;
+  const base = c * width * height;
+  const inputs = new Float64Array(k * k);
+  const products = new Float64Array(k * k);
+  const padded = new Uint8Array(k * k);
+  const source = new Int32Array(k * k);
+  let sum = 0;
+  for (let i = 0; i < k; i++) {
+    const yy = y + i - r;
+    const sy = padIndex(yy, height, mode);
+    for (let j = 0; j < k; j++) {
+      const xx = x + j - r;
+      const sx = padIndex(xx, width, mode);
+      const n = i * k + j;
+      padded[n] = yy < 0 || yy >= height || xx < 0 || xx >= width ? 1 : 0;
+      source[n] = sy < 0 || sx < 0 ? -1 : sy * width + sx;
+      inputs[n] = source[n] < 0 ? 0 : planes[base + source[n]];
+      products[n] = inputs[n] * kernel[n];
+      sum += products[n];
+    }
+  }
+  return { x, y, channel: c, size: k, mode, inputs, weights: Float64Array.from(kernel), products, padded, source, sum };
+}
+
+/** A number in at most 6 characters (sign included) for the inspector's small tables. */
+export function compact(v) {
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  let text;
+  if (a >= 1e-3 && a < 1e4) {
+    const decimals = Math.min(3, Math.max(0, 2 - Math.floor(Math.log10(a))));
+    text = String(Number(a.toFixed(decimals)));
+  } else {
+    text = a.toExponential(0).replace("+", "");
+  }
+  return `${v < 0 ? "−" : ""}${text.replace("-", "−")}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -364,8 +559,23 @@ const STYLE = `
 .kp figure { margin: 0; width: auto; max-width: none; display: block; text-align: center; }
 .kp figcaption { font-size: 0.85em; margin-top: 0.2em; }
 .kp canvas { width: 100%; height: auto; image-rendering: pixelated; background: #808080; display: block; }
-.kp .kp-grid { display: grid; gap: 3px; }
-.kp .kp-grid input { width: 100%; box-sizing: border-box; font-size: 0.9em; text-align: right; font-variant-numeric: tabular-nums; }
+.kp .kp-grid { display: grid; gap: 3px; font-size: 0.9em; }
+.kp .kp-grid input { width: 100%; box-sizing: border-box; text-align: right; font-variant-numeric: tabular-nums; }
+.kp .kp-scroll { overflow-x: auto; max-width: 100%; padding: 3px; }
+.kp .kp-canvas { position: relative; overflow: clip; overflow-clip-margin: 6px; }
+.kp .kp-cursor, .kp .kp-window { position: absolute; box-sizing: border-box; pointer-events: none;
+  outline: 2px solid #000; box-shadow: 0 0 0 4px #fff; }
+.kp .kp-inspect-tables { display: flex; flex-wrap: wrap; gap: 0.5em 1.2em; align-items: flex-start; }
+.md-typeset .kp table.kp-table { font-size: 0.8em; border-collapse: collapse; margin: 0; }
+.kp .kp-table caption { text-align: left; font-weight: 700; padding-bottom: 0.2em; white-space: nowrap; }
+.kp .kp-table th, .kp .kp-table td { padding: 0.1em 0.2em; text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.kp .kp-table td { min-width: 5.5ch; border: 1px solid var(--kp-border); }
+.kp .kp-table th { font-weight: 400; }
+.kp .kp-table td.kp-pad { border: 1px dashed currentColor; font-style: italic;
+  background: var(--md-default-fg-color--lightest, #8882); }
+.kp .kp-table td.kp-centre { outline: 2px solid currentColor; outline-offset: -2px; }
+.kp .kp-inspect-sum { font-weight: 700; margin: 0.4em 0 0.2em; }
+.kp .kp-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
 .kp .kp-grid input[aria-invalid=true] { border: 2px solid var(--kp-error); }
 .kp .kp-kernel { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
 .kp .kp-freq-figure { width: 11em; }
@@ -378,19 +588,8 @@ const STYLE = `
 .kp figcaption .kp-note { display: block; font-style: normal; font-size: 1em; }
 .kp [hidden] { display: none !important; }
 .kp .kp-kernel > div { min-width: 0; max-width: 100%; }
-@media (max-width: 480px) { .kp .kp-grid input { font-size: 0.75em; padding: 0.15em 0.1em; } .kp .kp-images { gap: 0.3em; } }
+@media (max-width: 480px) { .md-typeset .kp table.kp-table { font-size: 0.7em; } .kp .kp-grid { font-size: 0.75em; } .kp .kp-grid input { padding: 0.15em 0.1em; } .kp .kp-images { gap: 0.3em; } }
 `;
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (key === "text") node.textContent = value;
-    else if (value === true) node.setAttribute(key, "");
-    else if (value !== false && value != null) node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 function formatWeight(v) {
   if (Number.isInteger(v)) return String(v);
@@ -413,11 +612,16 @@ class Playground {
     this.params = { sigma: 1, theta: 0, frequency: 0.15 };
     this.values = presetKernel(this.preset, this.size, this.params); // what the grid holds
     this.cellErrors = new Map(); // cell index -> message
-    this.valid = { weights: this.values, size: this.size }; // last valid kernel
-    this.image = null; // {name, width, height, channels, planes}
+    this.valid = { weights: Float64Array.from(this.values), size: this.size }; // last valid kernel
+    this.image = null; // {name, label, width, height, channels, planes, originalWidth, originalHeight}
+    this.source = null; // {blob, name, label} of the image shown
     this.output = null;
     this.applied = null; // the effective kernel of the last output
     this.updateMs = NaN;
+    this.timings = null; // the parts of the last update, in ms
+    this.frequency = null; // what the frequency response says about the applied kernel
+    this.pixel = null; // {x, y}: the output pixel under the inspector
+    this.inspected = null; // how that pixel's value is made (see inspectPixel)
     this.version = 0;
     this.build();
   }
@@ -436,7 +640,12 @@ class Playground {
     this.images.forEach((image, i) => imageSelect.append(el("option", { value: String(i), text: image.label })));
     const file = el("input", { id: id("file"), type: "file", accept: "image/*" });
     const inCanvas = el("canvas", { id: id("in"), role: "img", "aria-label": "Input image" });
-    const outCanvas = el("canvas", { id: id("out"), role: "img", "aria-label": "Output image" });
+    // The output is also the inspector's control: point at it, tap it, or focus it and use the
+    // arrow keys ("application": a screen reader passes the keys on to the page).
+    const outCanvas = el("canvas", { id: id("out"), role: "application", tabindex: "0", "aria-label": "Output image",
+      "aria-describedby": id("inspect-help") });
+    const windowBox = el("div", { id: id("window"), class: "kp-window", "aria-hidden": "true", hidden: true });
+    const cursor = el("div", { id: id("cursor"), class: "kp-cursor", "aria-hidden": "true", hidden: true });
     const error = el("div", { id: id("error"), class: "kp-error", role: "alert", hidden: true });
     const status = el("p", { id: id("status"), class: "kp-status" });
 
@@ -500,18 +709,33 @@ class Playground {
       if (control.type === "checkbox") return el("span", { class: "kp-field kp-check" }, control, tag);
       return el("span", { class: "kp-field" }, tag, control);
     };
+    const gridScroll = el("div", { id: id("grid-scroll"), class: "kp-scroll" }, gridBox);
+    const gridHint = el("p", { id: id("grid-hint"), class: "kp-note", hidden: true, text: "Scroll the weights sideways to reach every column." });
+
+    const inspectHelp = el("p", { id: id("inspect-help"), class: "kp-note",
+      text: "Point at a pixel of the output or tap it, or press Tab to reach the output and move with the arrow keys (Shift: 10 pixels at a time), to see how its value is computed. The outlined cell is the pixel itself." });
+    const channel = el("select", { id: id("channel") });
+    ["red", "green", "blue"].forEach((name, c) => channel.append(el("option", { value: String(c), text: name })));
+    const channelField = label(channel, "Channel ");
+    const inspectTables = el("div", { id: id("inspect-tables"), class: "kp-inspect-tables kp-scroll", role: "region",
+      "aria-label": "Input values under the kernel, weights and products" });
+    const inspectSum = el("p", { id: id("inspect-sum"), class: "kp-inspect-sum" });
+    const padNote = el("p", { id: id("pad-note"), class: "kp-note" });
+    const live = el("p", { id: id("inspect-live"), class: "kp-sr", "aria-live": "polite" });
 
     this.root.replaceChildren(el("div", { class: "kp" },
       el("fieldset", {}, el("legend", { text: "Image" }),
         el("div", { class: "kp-row" }, label(imageSelect, "Photo "), label(file, "or your own image (it stays in your browser)"))),
       el("div", { class: "kp-images" },
-        el("figure", {}, inCanvas, el("figcaption", { id: id("in-caption"), text: "Input" })),
-        el("figure", {}, outCanvas, el("figcaption", { id: id("out-caption"), text: "Output" }))),
+        el("figure", {}, el("div", { class: "kp-canvas" }, inCanvas, windowBox), el("figcaption", { id: id("in-caption"), text: "Input" })),
+        el("figure", {}, el("div", { class: "kp-canvas" }, outCanvas, cursor), el("figcaption", { id: id("out-caption"), text: "Output" }))),
       error, status,
+      el("fieldset", { id: id("inspector") }, el("legend", { text: "Pixel inspector" }),
+        inspectHelp, el("div", { class: "kp-row" }, channelField), inspectTables, inspectSum, padNote, live),
       el("fieldset", {}, el("legend", { text: "Kernel" }),
         el("div", { class: "kp-row" }, label(presetSelect, "Preset "), label(sizeSelect, "Size ")),
         el("div", { class: "kp-row" }, sliders.sigma.wrap, sliders.theta.wrap, sliders.frequency.wrap),
-        el("div", { class: "kp-kernel" }, el("div", {}, gridLabel, gridBox, sum), freqFigure)),
+        el("div", { class: "kp-kernel" }, el("div", {}, gridLabel, gridScroll, gridHint, sum), freqFigure)),
       el("fieldset", {}, el("legend", { text: "Options" }),
         el("div", { class: "kp-row" }, label(flip, "Flip the kernel: true convolution (unticked: cross-correlation, what PyTorch computes)")),
         el("div", { class: "kp-row" }, label(normalise, "Normalise the kernel to sum 1"), label(padding, "Padding ")),
@@ -519,7 +743,8 @@ class Playground {
         note)));
 
     Object.assign(this, { imageSelect, file, inCanvas, outCanvas, error, status, presetSelect, sizeSelect, sliders,
-      gridBox, gridLabel, sum, flip, normalise, padding, range, absolute, showFreq, freqCanvas, freqNote, freqFigure, note });
+      gridBox, gridLabel, sum, flip, normalise, padding, range, absolute, showFreq, freqCanvas, freqNote, freqFigure, note,
+      windowBox, cursor, gridScroll, gridHint, channel, channelField, inspectTables, inspectSum, padNote, live });
 
     imageSelect.addEventListener("change", () => {
       if (imageSelect.value === "file") this.loadFile(this.userFile);
@@ -531,6 +756,29 @@ class Playground {
     for (const control of [flip, normalise, padding]) control.addEventListener("change", () => this.update());
     for (const control of [range, absolute]) control.addEventListener("change", () => this.redisplay());
     showFreq.addEventListener("change", () => this.drawFrequency());
+    channel.addEventListener("change", () => this.inspect());
+    const pick = (event, announce) => {
+      if (!this.image) return;
+      const box = event.currentTarget.getBoundingClientRect();
+      const { width, height } = this.image;
+      const x = Math.floor(((event.clientX - box.left) / box.width) * width);
+      const y = Math.floor(((event.clientY - box.top) / box.height) * height);
+      this.pointAt(x, y, announce);
+    };
+    for (const canvas of [inCanvas, outCanvas]) {
+      canvas.addEventListener("pointermove", (event) => event.pointerType === "mouse" && pick(event, false));
+      canvas.addEventListener("pointerdown", (event) => pick(event, true));
+    }
+    outCanvas.addEventListener("keydown", (event) => this.moveCursor(event));
+    // Cues for boxes that scroll sideways: the grid's hint, and a tab stop for the tables.
+    const cue = () => {
+      this.gridHint.hidden = gridScroll.scrollWidth <= gridScroll.clientWidth + 1;
+      if (inspectTables.scrollWidth > inspectTables.clientWidth + 1) inspectTables.setAttribute("tabindex", "0");
+      else inspectTables.removeAttribute("tabindex");
+    };
+    this.observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(cue);
+    for (const box of [gridScroll, inspectTables]) this.observer?.observe(box);
+    this.cue = cue;
     this.buildGrid();
     this.showPresetControls();
   }
@@ -542,7 +790,10 @@ class Playground {
 
   buildGrid() {
     const k = this.size;
-    this.gridBox.style.gridTemplateColumns = `repeat(${k}, minmax(0, 5em))`;
+    // Columns no narrower than the longest weight: on a narrow screen the grid scrolls sideways
+    // (with a hint) rather than cut numbers off.
+    const longest = Math.max(4, ...Array.from(this.values, (v) => formatWeight(v).length));
+    this.gridBox.style.gridTemplateColumns = `repeat(${k}, minmax(calc(${longest}ch + 0.8em), 5em))`;
     this.gridLabel.textContent = `Weights, ${k} rows × ${k} columns (numbers or fractions such as 1/16):`;
     this.cells = [];
     const cells = [];
@@ -557,6 +808,7 @@ class Playground {
     }
     this.cells = cells;
     this.gridBox.replaceChildren(...cells);
+    this.cue?.();
   }
 
   moveInGrid(event, i, j) {
@@ -687,6 +939,7 @@ class Playground {
   async setImage(blob, name, label) {
     const options = { colorSpaceConversion: "none", premultiplyAlpha: "none" };
     let bitmap = await createImageBitmap(blob, options);
+    const [originalWidth, originalHeight] = [bitmap.width, bitmap.height];
     const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
     const width = Math.max(1, Math.round(bitmap.width * scale));
     const height = Math.max(1, Math.round(bitmap.height * scale));
@@ -710,11 +963,15 @@ class Playground {
     const channels = grey ? 1 : 3;
     const planes = new Float32Array(n * channels);
     for (let c = 0; c < channels; c++) for (let i = 0; i < n; i++) planes[c * n + i] = rgba[4 * i + c] / 255;
-    this.image = { name, label, width, height, channels, planes, scaled: scale < 1 };
+    this.image = { name, label, width, height, channels, planes, scaled: scale < 1, originalWidth, originalHeight };
+    this.source = { blob, name, label };
     const kind = grey ? "grey" : "colour";
-    const resized = scale < 1 ? `, scaled down to ${width} × ${height}` : "";
-    canvas.setAttribute("aria-label", `Input: ${label}, ${width} × ${height} pixels, ${kind}${resized}`);
-    document.getElementById(this.id("in-caption")).textContent = `Input: ${width} × ${height}, ${kind}${resized}`;
+    // The size of the file as it is, then (if it is too large) the size it was scaled down to.
+    const size = `${originalWidth} × ${originalHeight}${scale < 1 ? `, scaled down to ${width} × ${height}` : ""}`;
+    canvas.setAttribute("aria-label", `Input: ${label}, ${size} pixels, ${kind}`);
+    document.getElementById(this.id("in-caption")).textContent = `Input: ${size}, ${kind}`;
+    this.channelField.hidden = channels === 1;
+    this.pixel = { x: Math.floor(width / 2), y: Math.floor(height / 2) }; // a new image: inspect its centre
     if (this.error.textContent.includes("could not be read") || this.error.textContent.includes("Could not load")) {
       this.clearError();
       if (this.cellErrors.size) this.checkGrid();
@@ -722,39 +979,49 @@ class Playground {
     this.update();
   }
 
-  /** Recompute the output from the last valid kernel and the current options. */
+  /**
+   * Recompute the output from the last valid kernel and the current options, then draw it, its
+   * frequency response and the inspector. The status line reports the time of all of it.
+   */
   update() {
     if (!this.image) return;
+    const t0 = performance.now();
     const { weights, size } = this.valid;
     const { kernel, note } = effectiveKernel(weights, size, { flip: this.flip.checked, normalise: this.normalise.checked });
     const { width, height, channels, planes } = this.image;
-    const start = performance.now();
     const { output, passes } = filterImage(planes, width, height, channels, kernel, size, this.padding.value);
-    this.filterMs = performance.now() - start;
     this.output = output;
     this.applied = { kernel, size, flip: this.flip.checked, normalise: this.normalise.checked, padding: this.padding.value };
+    const t1 = performance.now();
     this.draw();
-    this.updateMs = performance.now() - start;
-    this.version++;
-    this.passes = passes;
     const total = kernel.reduce((a, b) => a + b, 0);
     this.sum.textContent = `Sum of the weights applied: ${formatNumber(total, 4)}`;
     this.note.textContent = note;
-    this.status.textContent = `Output computed in ${this.updateMs.toFixed(1)} ms (${passes}).`;
+    const t2 = performance.now();
     this.drawFrequency();
+    const t3 = performance.now();
+    this.inspect();
+    const t4 = performance.now();
+    this.timings = { filterMs: t1 - t0, drawMs: t2 - t1, frequencyMs: t3 - t2, inspectMs: t4 - t3, totalMs: t4 - t0 };
+    this.filterMs = this.timings.filterMs;
+    this.updateMs = this.timings.totalMs;
+    this.passes = passes;
+    this.version++;
+    const ms = (v) => `${v.toFixed(1)} ms`;
+    const frequency = this.showFreq.checked ? `frequency response ${ms(t3 - t2)}` : "frequency response off";
+    this.status.textContent = `Updated in ${ms(t4 - t0)}: filtering ${ms(t1 - t0)} (${passes}), drawing ${ms(t2 - t1)}, ${frequency}, inspector ${ms(t4 - t3)}.`;
   }
 
   draw() {
     const { width, height, channels } = this.image;
     const { rgba, lo, hi } = toDisplay(this.output, width, height, channels, { range: this.range.value, absolute: this.absolute.checked });
     const canvas = this.outCanvas;
-    canvas.width = width;
-    canvas.height = height;
+    if (canvas.width !== width || canvas.height !== height) [canvas.width, canvas.height] = [width, height];
     canvas.getContext("2d").putImageData(new ImageData(rgba, width, height), 0, 0);
     const a = this.applied;
     const op = a.flip ? "convolution" : "cross-correlation";
     const shown = `${this.absolute.checked ? "absolute value, " : ""}${formatNumber(lo)} shown black, ${formatNumber(hi)} white`;
-    const text = `Output: ${op} with the ${a.size} × ${a.size} ${this.preset === "custom" ? "custom" : PRESETS[this.preset].label.toLowerCase()} kernel, ${a.padding} padding; ${shown}`;
+    const text = `Output: ${op} with the ${a.size} × ${a.size} ${this.preset === "custom" ? "custom" : PRESETS[this.preset].label.toLowerCase()} kernel, ${a.padding} padding; ${shown}. Arrow keys choose the pixel shown in the pixel inspector.`;
     canvas.setAttribute("aria-label", text);
     document.getElementById(this.id("out-caption")).textContent = `Output: ${op}, ${a.padding} padding; ${shown}`;
   }
@@ -778,17 +1045,164 @@ class Playground {
     const rgba = new Uint8ClampedArray(FREQ_N * FREQ_N * 4);
     for (let i = 0; i < mag.length; i++) {
       const v = peak > 0 ? (255 * mag[i]) / peak : 0;
-      rgba.set([v, v, v, 255], 4 * i);
+      rgba[4 * i] = rgba[4 * i + 1] = rgba[4 * i + 2] = v;
+      rgba[4 * i + 3] = 255;
     }
     this.freqCanvas.getContext("2d").putImageData(new ImageData(rgba, FREQ_N, FREQ_N), 0, 0);
-    const dc = mag[(FREQ_N / 2) * FREQ_N + FREQ_N / 2];
     const fy = (Math.floor(at / FREQ_N) - FREQ_N / 2) / FREQ_N;
     const fx = ((at % FREQ_N) - FREQ_N / 2) / FREQ_N;
-    const kind = dc >= 0.7 * peak ? "passes low frequencies (smooths)" : dc <= 0.05 * peak ? "blocks zero frequency (responds to changes only)" : "mixes both";
-    const text = `Gain at zero frequency ${formatNumber(dc)}, largest gain ${formatNumber(peak)} at fx ${formatNumber(fx)}, fy ${formatNumber(fy)} cycles/px: the kernel ${kind}.`;
+    const kind = classifyKernel(kernel, size, mag);
+    this.frequency = { ...kind, fx, fy };
+    // H(0, 0) is the sum of the weights, a real number: its sign is kept (a negative gain
+    // inverts flat regions).
+    const largest = peak > 0 ? `, largest gain ${formatNumber(peak)} at fx ${formatNumber(fx)}, fy ${formatNumber(fy)} cycles/px` : "";
+    const text = `Gain at zero frequency ${formatNumber(kind.dc)} (the sum of the weights)${largest}. ${describeKernel(kind)}`;
     this.freqNote.textContent = text;
     this.freqCanvas.setAttribute("aria-label", `Frequency response. ${text}`);
   }
+
+  // -- the pixel inspector -----------------------------------------------------------------------
+
+  /** Inspect output pixel (x, y) (clamped to the image); `announce`: say it in the live region. */
+  pointAt(x, y, announce) {
+    const { width, height } = this.image;
+    this.pixel = { x: Math.min(width - 1, Math.max(0, x)), y: Math.min(height - 1, Math.max(0, y)) };
+    this.inspect(announce);
+  }
+
+  moveCursor(event) {
+    const step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[event.key];
+    if (!step || !this.pixel || event.altKey || event.ctrlKey || event.metaKey) return;
+    event.preventDefault();
+    const n = event.shiftKey ? 10 : 1;
+    this.pointAt(this.pixel.x + n * step[0], this.pixel.y + n * step[1], true);
+  }
+
+  /** Three k × k tables (inputs, weights, products) with the image coordinates as headers. */
+  buildInspector(k) {
+    const table = (caption) => {
+      const head = el("tr", {}, el("th", { scope: "col", text: "y\\x" }));
+      const cols = [];
+      for (let j = 0; j < k; j++) head.append((cols[j] = el("th", { scope: "col" })));
+      const rows = [];
+      const cells = [];
+      const body = el("tbody");
+      for (let i = 0; i < k; i++) {
+        const tr = el("tr", {}, (rows[i] = el("th", { scope: "row" })));
+        for (let j = 0; j < k; j++) tr.append((cells[i * k + j] = el("td")));
+        body.append(tr);
+      }
+      const node = el("table", { class: "kp-table" }, el("caption", { text: caption }), el("thead", {}, head), body);
+      return { node, cols, rows, cells };
+    };
+    this.tables = {
+      inputs: table("Input under the kernel"),
+      weights: table("× weights"),
+      products: table("= products"),
+    };
+    this.tables.size = k;
+    this.inspectTables.replaceChildren(this.tables.inputs.node, this.tables.weights.node, this.tables.products.node);
+    for (const { node } of Object.values(this.tables).filter((t) => t.node)) this.observer?.observe(node);
+  }
+
+  /** Show how the value of the inspected output pixel is made (after every update, too). */
+  inspect(announce = false) {
+    if (!this.output || !this.pixel) return;
+    const { width, height, channels, planes } = this.image;
+    const { kernel, size: k, padding } = this.applied;
+    const { x, y } = this.pixel;
+    const c = Math.min(Number(this.channel.value), channels - 1);
+    const info = inspectPixel(planes, width, height, c, kernel, k, padding, x, y);
+    info.output = this.output[c * width * height + y * width + x];
+    this.inspected = info;
+    if (this.tables?.size !== k) this.buildInspector(k);
+    const r = (k - 1) / 2;
+    const centre = r * k + r;
+    let outside = 0;
+    for (const [name, values] of [["inputs", info.inputs], ["weights", info.weights], ["products", info.products]]) {
+      const { cols, rows, cells } = this.tables[name];
+      for (let j = 0; j < k; j++) cols[j].textContent = formatCoordinate(x + j - r);
+      for (let i = 0; i < k; i++) rows[i].textContent = formatCoordinate(y + i - r);
+      cells.forEach((cell, n) => {
+        cell.textContent = compact(values[n]);
+        cell.className = [info.padded[n] ? "kp-pad" : "", n === centre ? "kp-centre" : ""].join(" ").trim();
+      });
+    }
+    for (const n of info.padded) outside += n;
+    const where = `x ${x}, y ${y}${channels === 1 ? "" : `, ${this.channel.options[c].text} channel`}`;
+    this.inspectSum.textContent = `Sum of the ${k * k} products = ${formatNumber(info.sum, 4)}, the output value at ${where}.`;
+    this.padNote.textContent = outside
+      ? `${outside} of the ${k * k} cells (dashed, shaded) lie outside the image: ${padding} padding fills them with ${PADDING_FILL[padding]}.`
+      : `Every cell lies inside the image: padding only matters within ${r} pixel${r === 1 ? "" : "s"} of the border.`;
+    // The cursor on the output, and the window of pixels under the kernel on the input.
+    const place = (box, left, top, w, h) => {
+      Object.assign(box.style, { left: `${(100 * left) / width}%`, top: `${(100 * top) / height}%`, width: `${(100 * w) / width}%`, height: `${(100 * h) / height}%` });
+      box.hidden = false;
+    };
+    place(this.cursor, x, y, 1, 1);
+    place(this.windowBox, x - r, y - r, k, k);
+    if (announce) {
+      const pad = outside ? `; ${outside} of the cells under the kernel are ${padding} padding` : "";
+      this.live.textContent = `Pixel ${where}: output ${formatNumber(info.output, 4)}, the sum of ${k * k} products${pad}.`;
+    }
+  }
+
+  // -- the benchmark ----------------------------------------------------------------------------
+
+  /**
+   * Time whole updates (filter, draw, frequency response, inspector: what the status line
+   * reports) of the bundled photos, as a change of kernel or padding triggers them. For each
+   * photo (labels starting with `images`), preset, size and padding, `repeats` updates; returns
+   * one row each with the median, the smallest and the largest time in ms, and the median of
+   * each part. The page is put back as it was.
+   */
+  async benchmark({ images = [""], presets = Object.keys(PRESETS).filter((p) => p !== "custom"), sizes = SIZES,
+    paddings = ["zeros", "reflect", "replicate", "circular"], repeats = 5 } = {}) {
+    const saved = { valid: this.valid, padding: this.padding.value, source: this.source, choice: this.imageSelect.value, pixel: this.pixel };
+    const rows = [];
+    try {
+      for (const image of this.images.filter((im) => images.some((start) => im.label.startsWith(start)))) {
+        await this.loadUrl(image);
+        for (const preset of presets) {
+          for (const size of sizes) {
+            this.valid = { weights: presetKernel(preset, size, PRESETS[preset].params), size };
+            for (const padding of paddings) {
+              this.padding.value = padding;
+              const runs = [];
+              for (let i = 0; i < repeats; i++) {
+                this.update();
+                runs.push(this.timings);
+              }
+              const median = (part) => runs.map((t) => t[part]).sort((a, b) => a - b)[Math.floor(repeats / 2)];
+              const { width, height, channels } = this.image;
+              rows.push({ image: image.label, width, height, channels, preset, size, padding, passes: this.passes,
+                medianMs: median("totalMs"), minMs: Math.min(...runs.map((t) => t.totalMs)), maxMs: Math.max(...runs.map((t) => t.totalMs)),
+                parts: Object.fromEntries(["filterMs", "drawMs", "frequencyMs", "inspectMs"].map((p) => [p, median(p)])) });
+            }
+          }
+        }
+      }
+    } finally {
+      this.valid = saved.valid;
+      this.padding.value = saved.padding;
+      if (saved.source) await this.setImage(saved.source.blob, saved.source.name, saved.source.label);
+      this.imageSelect.value = saved.choice;
+      if (saved.pixel) this.pointAt(saved.pixel.x, saved.pixel.y, false);
+      this.update();
+    }
+    return rows;
+  }
+}
+
+const PADDING_FILL = {
+  zeros: "zeros",
+  reflect: "the mirror image of the pixels inside (the edge pixel itself is not repeated)",
+  replicate: "copies of the nearest edge pixel",
+  circular: "the pixels of the opposite edge (the image wraps around)",
+};
+
+function formatCoordinate(v) {
+  return String(v).replace("-", "−");
 }
 
 function start() {
@@ -804,6 +1218,10 @@ function start() {
     get applied() { return playground.applied; },
     get lastUpdateMs() { return playground.updateMs; },
     get lastFilterMs() { return playground.filterMs; },
+    get timings() { return playground.timings && { ...playground.timings }; },
+    get frequency() { return playground.frequency && { ...playground.frequency }; },
+    get inspected() { return playground.inspected; },
+    benchmark: (options) => playground.benchmark(options),
     get passes() { return playground.passes; },
     get version() { return playground.version; },
     get error() { return playground.error.hidden ? "" : playground.error.textContent; },

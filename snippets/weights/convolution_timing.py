@@ -79,15 +79,26 @@ def conv2d_without_onednn(x, w):
         torch.backends.mkldnn.enabled = True
 
 
+shortest_sample_ms = 10  # some systems advance a thread's CPU clock only every few ms
+
+
 def cpu_ms(method, x, w, repeats=9, budget_ms=20):
-    """CPU times of single calls, in ms: `repeats` calls, or 3 once they have used `budget_ms`.
+    """CPU time of one call, in ms, from `repeats` samples, or 3 once they have used `budget_ms`.
     CPU time, unlike wall time, does not count the moments other programs had the processor.
-    With one thread all the work runs in this thread, and its clock is the precise one."""
-    times = []
-    while len(times) < 3 or (len(times) < repeats and sum(times) < budget_ms):
+    With one thread all the work runs in this thread, and its clock is the precise one. Some
+    systems advance that clock only every few ms, so a sample times as many calls as it takes
+    to last `shortest_sample_ms`."""
+    times, calls, used = [], 1, 0.0
+    while len(times) < 3 or (len(times) < repeats and used < budget_ms):
         start = time.thread_time()
-        method(x, w)
-        times.append(1000 * (time.thread_time() - start))
+        for _ in range(calls):
+            method(x, w)
+        elapsed = 1000 * (time.thread_time() - start)
+        used += elapsed
+        if elapsed < shortest_sample_ms:  # too short for a coarse clock: time more calls at once
+            calls *= 2
+            continue
+        times.append(elapsed / calls)
     return np.array(times)
 
 
