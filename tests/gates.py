@@ -485,6 +485,12 @@ class _Recorder:
             )
 
     def failed(self, request) -> None:
+        # ERR_ABORTED is a request the page itself cancelled: a lazy figure still loading when
+        # the gate resizes the window (a <picture> then switches to its other source) or moves
+        # on to the next page. A file that is missing or broken fails with an HTTP status or
+        # another error, and the "links" gate checks every referenced file exists.
+        if request.failure == "net::ERR_ABORTED":
+            return
         if self.visit is not None and self.local(request.url):
             self.visit.add(
                 "load", [problem(self.visit.page, "load", request.url, str(request.failure))]
