@@ -8,6 +8,9 @@ FONT     := $(VENV)/fonts/noto-sans-math.woff
 FONT_PKG := @fontsource/noto-sans-math@5.3.0
 FONT_SHA := b5710a7b1c8a9af4f0c1f638a97c8625d9c6a69af765bfc14da14cb76fb01032
 export NO_MKDOCS_2_WARNING := 1
+# nbconvert otherwise instantiates every installed exporter at import, only to list them in its
+# command-line help (about half a second of every build); the site's notebooks use one exporter.
+export NBCONVERT_DISABLE_CONFIG_EXPORTERS := 1
 
 .PHONY: help serve build test lint pytest browser-deps bench under-load lock clean
 

@@ -5,6 +5,8 @@ asserted by a test).
    working directory, one thread), two at a time; its CPU seconds come from the kernel's
    accounting of the child process, so a busy machine changes the wall time, not the CPU time.
 2. A cold build (empty cache) and a build with nothing changed, both into a scratch folder.
+3. The edit loop: how long ``make serve`` takes to rebuild after a one-word prose edit (in one
+   process, as the server does, on a copy of docs/).
 
 Exits non-zero when a budget is exceeded. The build budgets assume an idle machine.
 """
@@ -30,6 +32,7 @@ BUDGETS = {  # name: (limit, unit)
     "all snippets, CPU beyond imports": (120.0, "s"),
     "cold build, wall": (60.0, "s"),
     "no-change rebuild, wall": (3.0, "s"),
+    "prose edit while serving, wall": (2.0, "s"),
 }
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
@@ -79,6 +82,29 @@ def build(site: Path, cache: Path) -> float:
     return timed(mkdocs, ROOT, env).wall
 
 
+def prose_edit(site: Path, cache: Path) -> float:
+    """Wall seconds from saving a one-word edit of a page to the rebuilt site, rebuilt as
+    ``mkdocs serve`` does: configuration read again, build in the same (warm) process."""
+    from mkdocs.commands.build import build as mkdocs_build
+    from mkdocs.config import load_config
+
+    os.environ["KERNELSITE_CACHE"] = str(cache)
+    with tempfile.TemporaryDirectory() as docs:
+        shutil.copytree(ROOT / "docs", docs, dirs_exist_ok=True)
+
+        def rebuild() -> float:
+            config = load_config(str(ROOT / "mkdocs.yml"), docs_dir=docs, site_dir=str(site))
+            config.plugins.on_startup(command="serve", dirty=False)
+            start = time.perf_counter()
+            mkdocs_build(config, serve_url="http://127.0.0.1:8000/")
+            return time.perf_counter() - start
+
+        rebuild()  # the server's first build
+        page = Path(docs) / "index.md"
+        page.write_text(page.read_text(encoding="utf-8") + "\nOne more word.\n", "utf-8")
+        return rebuild()
+
+
 def report(measured: dict[str, float]) -> bool:
     ok = True
     print("\nbudgets:")
@@ -117,6 +143,7 @@ def main() -> int:
             site, cache = Path(scratch) / "site", Path(scratch) / "cache"
             measured["cold build, wall"] = build(site, cache)
             measured["no-change rebuild, wall"] = build(site, cache)
+            measured["prose edit while serving, wall"] = prose_edit(site, cache)
     return 0 if report(measured) else 1
 
 

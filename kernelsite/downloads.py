@@ -40,15 +40,15 @@ def helper_cells(helpers: list[Path]) -> list:
     return cells
 
 
-def write_notebook(source: str, target: Path, helpers: list[Path] = ()) -> None:
-    """Write a jupytext percent file as ``.ipynb``, helpers first, with cell ids derived from
-    the cells' text (jupytext draws random ones), so the download is the same on every build."""
+def notebook_json(source: str, helpers: list[Path] = ()) -> str:
+    """A jupytext percent file as ``.ipynb`` text, helpers first, with cell ids derived from the
+    cells' text (jupytext draws random ones), so the download is the same on every build."""
     notebook = jupytext.reads(source, fmt="py:percent")
     if helpers:
         notebook.cells[0:0] = helper_cells(list(helpers))
     for number, cell in enumerate(notebook.cells):
         cell.id = hashlib.sha256(f"{number}:{cell.source}".encode()).hexdigest()[:8]
-    jupytext.write(notebook, target, fmt="ipynb")
+    return jupytext.writes(notebook, fmt="ipynb").rstrip("\n") + "\n"
 
 
 def write_archive(files: list[Path], target: Path) -> None:
@@ -67,5 +67,6 @@ def write(snippet: Path, helpers: list[Path], folder: Path) -> list[str]:
         write_archive([snippet, *helpers], folder / code_name)
     else:
         (folder / code_name).write_bytes(snippet.read_bytes())
-    write_notebook(snippet.read_text(encoding="utf-8"), folder / notebook_name, helpers)
+    notebook = notebook_json(snippet.read_text(encoding="utf-8"), helpers)
+    (folder / notebook_name).write_text(notebook, encoding="utf-8")
     return [code_name, notebook_name]

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from kernelsite import figures
+from kernelsite import figurefiles
 from kernelsite.runner import Result
 
 BLOCK = re.compile(
@@ -207,7 +207,7 @@ def figure_html(result: Result, name: str, alt: str, folder: str) -> str:
     saved = set(result.figures)
     parts = []
     for dark, only in ((False, "only-light"), (True, "only-dark")):
-        wide = figures.variant(name, dark=dark)
+        wide = figurefiles.variant(name, dark=dark)
         if wide not in saved:  # a figure without variants (saved by an older build)
             wide, only = name, ""
         width, height = figure_size(result.folder / wide)
@@ -216,13 +216,13 @@ def figure_html(result: Result, name: str, alt: str, folder: str) -> str:
             f'<img src="{src}{"#" + only if only else ""}" alt="{html.escape(alt)}" '
             f'width="{width}" height="{height}" loading="lazy">'
         )
-        narrow = figures.variant(name, dark=dark, narrow=True)
+        narrow = figurefiles.variant(name, dark=dark, narrow=True)
         if narrow in saved:
             width, height = figure_size(result.folder / narrow)
             srcset = posixpath.relpath(site_path(result.snippet.id, narrow), folder)
             kind = ' type="image/webp"' if narrow.endswith(".webp") else ""
             img = (
-                f'<picture><source media="{figures.NARROW_MEDIA}" srcset="{srcset}"{kind} '
+                f'<picture><source media="{figurefiles.NARROW_MEDIA}" srcset="{srcset}"{kind} '
                 f'width="{width}" height="{height}">{img}</picture>'
             )
         parts.append(img)
@@ -279,7 +279,7 @@ def render(
         if part is None:
             name = posixpath.basename(result.snippet.id)
         elif part.isdigit():
-            numbered = figures.main_figures(result.figures)
+            numbered = figurefiles.main_figures(result.figures)
             if not 1 <= int(part) <= len(numbered):
                 count = len(numbered)
                 raise error(

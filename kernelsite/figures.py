@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import colorsys
 import io
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +31,8 @@ from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.spines import Spine  # noqa: E402
 from matplotlib.text import Annotation, Text  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
-from PIL import Image  # noqa: E402
+
+from kernelsite.figurefiles import palette_png, palette_webp, variant  # noqa: E402
 
 # An image-heavy figure is written as PNG; line art as SVG.
 RASTER_PIXELS = 20_000
@@ -48,15 +48,6 @@ def is_raster(fig) -> bool:
     return pixels >= RASTER_PIXELS
 
 
-def palette_png(png: bytes) -> bytes:
-    """Re-encode a PNG with a 256-colour palette: matplotlib's colour maps have 256 entries, so
-    figures look the same at about half the bytes. No metadata, so the bytes never change."""
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(256)
-    out = io.BytesIO()
-    image.save(out, format="png", optimize=True)
-    return out.getvalue()
-
-
 # Material's slate background, hsl(225deg 15% 14%), and its text colour made opaque (90 %).
 DARK_BACKGROUND = "#1e2129"
 DARK_INK = "#e2e4e9"
@@ -66,33 +57,16 @@ STROKE_CONTRAST = 3.0
 # A colour whose channels differ by at most this much is a grey: it is mirrored (black ink becomes
 # light ink, a white box becomes the dark background); other colours are kept.
 GREY_SPREAD = 0.08
-# A phone: 390 CSS px wide, minus Material's 16 px margins; below 600 px the narrow variant shows.
+# A phone: 390 CSS px wide, minus Material's 16 px margins (see figurefiles.NARROW_MEDIA).
 PHONE_WIDTH_PX = 358
 PHONE_TEXT_PX = 9.0
 # Columns are chosen so that the text is about PHONE_TEXT_PX: a layout that misses it by a
 # fraction of a pixel is kept rather than one with a column less, twice as tall.
 PHONE_TEXT_SLACK = 0.95
-NARROW_MEDIA = "(max-width: 600px)"
 # CSS px per inch of a figure as the page shows it at its natural size.
 CSS_PX_PER_INCH = {"svg": 96, "png": 100}
 LAYOUT_GAP = 0.12  # inches between the re-arranged panels, and around them
 NARROW_GAIN = 1.25  # a narrow layout is kept if the phone shows its text this much larger
-MAIN_FIGURE = re.compile(r"fig\d+\.(svg|png)")
-
-
-def variant(name: str, *, dark: bool = False, narrow: bool = False) -> str:
-    """The file name of a figure's variant: variant("fig1.svg", dark=True) == "fig1.dark.svg".
-
-    A raster figure's narrow layout is lossless WebP ("fig1.narrow.webp"): it stacks panels that
-    stood side by side, which PNG compresses about half as well (its window is 32 KB)."""
-    stem, ext = name.rsplit(".", 1)
-    ext = "webp" if narrow and ext == "png" else ext
-    return ".".join([stem, *(["narrow"] if narrow else []), *(["dark"] if dark else []), ext])
-
-
-def main_figures(names: list[str]) -> list[str]:
-    """The figures a page numbers (#1, #2, ...) among all saved files, without their variants."""
-    return [name for name in names if MAIN_FIGURE.fullmatch(name)]
 
 
 def _luminance(rgb) -> float:
@@ -632,14 +606,6 @@ def _wrap(text: Text, renderer, width_in: float, dpi: float) -> str:
     finally:
         text.set_text(original)
     return "\n".join(lines)
-
-
-def palette_webp(png: bytes) -> bytes:
-    """The same 256 colours as ``palette_png``, as lossless WebP (deterministic, no metadata)."""
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(256)
-    out = io.BytesIO()
-    image.save(out, format="webp", lossless=True, quality=100, method=4)
-    return out.getvalue()
 
 
 def _save(fig, path: Path, facecolor: str) -> None:

@@ -12,6 +12,7 @@ import re
 import sys
 from pathlib import Path
 
+from jinja2 import FileSystemBytecodeCache
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
@@ -169,6 +170,15 @@ def on_files(files, config):
             files.append(File.generated(config, uri, abs_src_path=str(result.folder / name)))
     state["results"] = results
     return files
+
+
+def on_env(env, config, files):
+    # Material's templates are compiled once, not on every build: Jinja keeps the compiled code
+    # under a checksum of each template's source (written atomically, so never left corrupt).
+    folder = state["root"] / CACHE / "templates"
+    folder.mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+    return env
 
 
 def on_pre_page(page, config, files):

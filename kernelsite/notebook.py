@@ -23,8 +23,8 @@ from pathlib import Path
 
 import jupytext
 
-from kernelsite.downloads import write_notebook
-from kernelsite.figures import palette_png
+from kernelsite.downloads import notebook_json
+from kernelsite.figurefiles import palette_png
 from kernelsite.mathml import to_mathml
 from kernelsite.pagecache import PageCache
 
@@ -159,10 +159,10 @@ def _figures(page_html: str, source: Path) -> str:
     return "".join(out) + page_html[end:]
 
 
-def _downloads(page_html: str, source: Path, page_dir: Path) -> str:
+def _downloads(page_html: str, source: Path, page_dir: Path, notebook: str) -> str:
     """Write the notebook version next to the page and link both files under the title."""
     page_dir.mkdir(parents=True, exist_ok=True)
-    write_notebook(source.read_text(encoding="utf-8"), page_dir / f"{source.stem}.ipynb")
+    (page_dir / f"{source.stem}.ipynb").write_text(notebook, encoding="utf-8")
     links = (
         f'<p class="snippet-downloads"><a download href="{source.name}">{source.name}</a> · '
         f'<a download href="{source.stem}.ipynb">{source.stem}.ipynb</a></p>'
@@ -182,7 +182,8 @@ def clean(
     page_html = EXTERNAL.sub("", page_html)
     text = source.read_text(encoding="utf-8")
     page_html = cached("notebook-figures", lambda: _figures(page_html, source), page_html, text)
-    page_html = _downloads(page_html, source, site_dir / page_url)
+    notebook = cached("notebook-ipynb", lambda: notebook_json(text), text)
+    page_html = _downloads(page_html, source, site_dir / page_url, notebook)
     css = "\n".join(STYLE.findall(page_html))
     if css:
         used = {name for attr in CLASS_ATTR.findall(page_html) for name in attr.split()}

@@ -37,6 +37,14 @@ class PageCache:
             digest.update(path.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         self.salt = digest.hexdigest()
         self.used: set[str] = set()
+        self._files: tuple[object, str] | None = None
+
+    def files_digest(self, files) -> str:
+        """A hash of the site's file list (computed once per build: every page asks for it)."""
+        if self._files is None or self._files[0] is not files:
+            names = "\n".join(sorted(f.src_uri for f in files))
+            self._files = (files, hashlib.sha256(names.encode()).hexdigest())
+        return self._files[1]
 
     def key(self, kind: str, *parts: str) -> str:
         digest = hashlib.sha256(f"{self.salt}\0{kind}".encode())
@@ -99,8 +107,7 @@ def _tokens(items: Iterable[AnchorLink]) -> list[dict]:
 def render(cache: PageCache, page: Page, config, files) -> None:
     """``page.render(config, files)``, from the cache when the same Markdown was rendered with
     the same configuration and the same set of site files (links and anchors depend on them)."""
-    site_files = "\n".join(sorted(f.src_uri for f in files))
-    key = cache.key("render", page.file.src_uri, page.markdown, site_files)
+    key = cache.key("render", page.file.src_uri, page.markdown, cache.files_digest(files))
     found = cache.load(key)
     if found is not None:
         page.content = found["content"]

@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
 import shutil
 import signal
 import tempfile
@@ -22,9 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kernelsite import capture, downloads, figures
+from kernelsite import downloads
 
-GLUE_FILES = [Path(m.__file__) for m in (capture, figures, downloads)] + [Path(__file__)]
+# The code that decides what a snippet's results look like: a change re-runs every snippet.
+GLUE_FILES = [
+    Path(__file__).with_name(name)
+    for name in ("capture.py", "figures.py", "figurefiles.py", "downloads.py", "runner.py")
+]
 # A runaway snippet is stopped by the CPU time it used, never because the machine is slow; the
 # wall-clock limit only catches a snippet that hangs without computing (it is generous).
 CPU_LIMIT = 120.0
@@ -91,12 +96,16 @@ def _imported_names(tree: ast.Module):
 
 def local_imports(path: Path) -> list[Path]:
     """Sibling modules a snippet imports (found by reading its source), recursively."""
+    siblings = {p.stem: p for p in path.parent.glob("*.py") if p != path}
     found: list[Path] = []
     todo = [path]
-    while todo:
-        for name in _imported_names(ast.parse(todo.pop().read_text(encoding="utf-8"))):
-            module = path.parent / f"{name.split('.')[0]}.py"
-            if module.is_file() and module != path and module not in found:
+    while todo and siblings:
+        source = todo.pop().read_text(encoding="utf-8")
+        if siblings.keys().isdisjoint(re.findall(r"\w+", source)):
+            continue  # no sibling's name occurs in it: no need to parse it
+        for name in _imported_names(ast.parse(source)):
+            module = siblings.get(name.split(".")[0])
+            if module is not None and module not in found:
                 found.append(module)
                 todo.append(module)
     return sorted(found)
@@ -217,6 +226,8 @@ def run_all(
             f"running {len(todo)} snippet(s), {jobs} at a time: about "
             f"{timings.remaining(todo, jobs):.0f} s on an idle machine"
         )
+        from kernelsite import capture  # imports matplotlib: only when a snippet has to run
+
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(capture.PRELOAD)
         running: dict = {}

@@ -22,7 +22,7 @@ from mkdocs.exceptions import Abort
 from PIL import Image
 
 from conftest import make_site, notebook_client, write
-from kernelsite import embed, mathml, notebook, runner
+from kernelsite import capture, embed, mathml, notebook, runner
 
 FIGURE_SNIPPET = '''
 """Two figures, a printed line, values, and a written file."""
@@ -258,7 +258,7 @@ def test_only_simple_values_are_recorded():
     import numpy as np
     import torch
 
-    found = runner.capture.simple_values(
+    found = capture.simple_values(
         {
             "a": 1,
             "b": np.float32(0.5),

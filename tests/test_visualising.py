@@ -19,7 +19,7 @@ import pytest
 from nbclient.exceptions import CellExecutionError
 
 from conftest import ROOT, notebook_client
-from kernelsite.figures import palette_png
+from kernelsite.figurefiles import palette_png
 
 NOTEBOOK = ROOT / "docs" / "visualising.py"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")  # colours in kernel tracebacks
