@@ -9,6 +9,7 @@ leaves nothing that a later build would trust.
 from __future__ import annotations
 
 import ast
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -94,6 +95,12 @@ def _imported_names(tree: ast.Module):
             statements.extend(getattr(node, block, ()))
 
 
+@functools.cache
+def _imported_modules(source: str) -> frozenset[str]:
+    """The top-level modules ``source`` imports (remembered: ``make serve`` rebuilds often)."""
+    return frozenset(name.split(".")[0] for name in _imported_names(ast.parse(source)))
+
+
 def local_imports(path: Path) -> list[Path]:
     """Sibling modules a snippet imports (found by reading its source), recursively."""
     siblings = {p.stem: p for p in path.parent.glob("*.py") if p != path}
@@ -103,8 +110,8 @@ def local_imports(path: Path) -> list[Path]:
         source = todo.pop().read_text(encoding="utf-8")
         if siblings.keys().isdisjoint(re.findall(r"\w+", source)):
             continue  # no sibling's name occurs in it: no need to parse it
-        for name in _imported_names(ast.parse(source)):
-            module = siblings.get(name.split(".")[0])
+        for name in _imported_modules(source):
+            module = siblings.get(name)
             if module is not None and module not in found:
                 found.append(module)
                 todo.append(module)
