@@ -2,14 +2,16 @@
 
 ``{{ snippet notation/flip.py }}`` (or ``{{ snippet notation/flip.py open }}``)
     alone on a line: download links (.py or .zip, .ipynb), the snippet's code in a collapsed
-    block (open with ``open``) without its jupytext cell markers, and its printed output.
+    block (open with ``open``) without its jupytext cell markers, and its printed output
+    (collapsed too when longer than OUTPUT_SHOWN_LINES).
 ``![alt text](snippet:notation/flip.py#1)``
     figure 1 of that snippet (``#name.png``: a file the snippet wrote; no ``#``: the .py file).
     An image must have alt text. A figure is shown in the page's palette (light or dark), and
     in its narrow layout on a phone when it has one (see ``figure_html``).
 ``{{ value notation/flip.py max_error .1e }}``
     a value the snippet computed (a module-level variable), with an optional format spec;
-    ``name.key`` and ``name[0]`` reach into dicts and lists.
+    ``name.key`` and ``name[0]`` reach into dicts and lists. A value of several lines (a table)
+    alone on an indented line keeps that indentation (inside a collapsible block or a list).
 
 Directives inside code (fenced blocks, inline code) are left alone, so they can be documented.
 """
@@ -157,11 +159,16 @@ def reading_view(source: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", shown).strip("\n")
 
 
+# Printed output up to this many lines is shown; longer output is one click away (the numbers
+# the page relies on are quoted in its text).
+OUTPUT_SHOWN_LINES = 6
+
+
 def code_block(
     result: Result, results: dict[str, Result], page_dir: str, indent: str, shown_open: bool
 ) -> str:
     """Download links, then the code in a collapsible block titled with the file name and its
-    size (open when the page asks for it), then the printed output."""
+    size (open when the page asks for it), then the printed output (collapsed when long)."""
     source = result.snippet.path.read_text(encoding="utf-8")
     lines = len(source.splitlines())
     code = reading_view(source)
@@ -177,7 +184,12 @@ def code_block(
     if result.stdout.strip():
         out = result.stdout.rstrip("\n")
         out_fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", out)), default=0))
-        parts += ["", f'{out_fence}text title="Output"', out, out_fence]
+        block = [f'{out_fence}text title="Output"', *out.split("\n"), out_fence]
+        count = len(out.split("\n"))
+        if count > OUTPUT_SHOWN_LINES:
+            title = f'??? snippet "Printed output · {count} lines"'
+            block = [title, "", *(f"    {line}" if line else "" for line in block)]
+        parts += ["", *block]
     return "\n".join(indent + line if line else line for line in "\n".join(parts).split("\n"))
 
 
@@ -300,7 +312,17 @@ def render(
         url = posixpath.relpath(site_path(result.snippet.id, name), page_dir)
         return f"{match['bang']}[{text}]({url})"
 
-    replace = {"block": block, "value": value, "link": link}
+    def indented_value(match: re.Match) -> str:
+        """A value of several lines (a table) keeps the indentation of its directive, so that
+        it stays inside a collapsible block or list item."""
+        text = value(match)
+        line_start = markdown.rfind("\n", 0, match.start()) + 1
+        indent = markdown[line_start : match.start()]
+        if "\n" not in text or indent.strip():
+            return text
+        return text.replace("\n", "\n" + indent)
+
+    replace = {"block": block, "value": indented_value, "link": link}
     out, end = [], 0
     for kind, match in directives(markdown):
         if match.start() < end:  # a value inside a link's text: the link replaced it

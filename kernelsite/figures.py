@@ -537,15 +537,18 @@ def narrow_layout(fig, renderer, fmt: str) -> Layout | None:
     if before >= PHONE_TEXT_PX:
         return None
     units = _units(fig, renderer)
+    width, height = fig.get_size_inches()
+    smallest = smallest_text_pt(fig)
+    # the width (inches, inside the margins) at which the smallest text is about PHONE_TEXT_PX
+    text_width = (
+        smallest * PHONE_WIDTH_PX / (72 * PHONE_TEXT_PX * PHONE_TEXT_SLACK) - 2 * LAYOUT_GAP
+    )
+    if units and len(units) == 1 and len(units[0].axes) == 1:
+        return _narrower_chart(fig, renderer, units[0], text_width)
     rows = _rows(units) if units else None
     if not rows or max(len(r) for r in rows) < 2:
         return None
-    width, height = fig.get_size_inches()
-    smallest = smallest_text_pt(fig)
-    target = max(
-        smallest * PHONE_WIDTH_PX / (72 * PHONE_TEXT_PX * PHONE_TEXT_SLACK) - 2 * LAYOUT_GAP,
-        max(_piece([[u]])[2] for u in units),
-    )
+    target = max(text_width, max(_piece([[u]])[2] for u in units))
     table = _as_grid(rows)
     if table is None or not _labels_rows(table):
         pieces = _wrap_rows(rows, target)
@@ -586,6 +589,88 @@ def narrow_layout(fig, renderer, fmt: str) -> Layout | None:
             layout.positions[id(ax)] = (ax, *boxes)
     layout.size = (new_width, new_height)
     return layout
+
+
+# A single chart is made narrower only down to this fraction of its width: below, its data
+# would be squeezed more than its text gains.
+NARROWEST_CHART = 0.45
+
+
+def _texts(fig, renderer) -> list[Bbox]:
+    """The boxes of all the text a figure draws (tick labels as they would be drawn now)."""
+    texts = [t for t in fig.texts if t.get_visible() and t.get_text()]
+    for ax in fig.axes:
+        texts += [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+        texts += [t for t in ax.texts if t.get_visible() and t.get_text()]
+        legend = ax.get_legend()
+        texts += legend.get_texts() if legend is not None else []
+        for axis in (ax.xaxis, ax.yaxis):
+            texts += [axis.label] if axis.label.get_text() else []
+            for tick in axis._update_ticks():
+                texts += [t for t in (tick.label1, tick.label2) if t.get_visible() and t.get_text()]
+    return [t.get_window_extent(renderer) for t in texts]
+
+
+def _collisions(boxes: list[Bbox]) -> int:
+    """How many pairs of text boxes overlap by more than a sliver (a pixel)."""
+    return sum(
+        1
+        for i, a in enumerate(boxes)
+        for b in boxes[i + 1 :]
+        if min(a.x1, b.x1) - max(a.x0, b.x0) > 1 and min(a.y1, b.y1) - max(a.y0, b.y0) > 1
+    )
+
+
+def _narrower_chart(fig, renderer, unit: Unit, text_width: float) -> Layout | None:
+    """A single chart (one axes) made narrower, its text keeping its size, so that a phone draws
+    that text at about PHONE_TEXT_PX; the title is wrapped to the new width. None when the chart
+    would get too narrow, or when anything would then stick out of the figure or collide with
+    other text (a long tick label, an annotation placed in data coordinates)."""
+    height = fig.get_size_inches()[1]
+    left, right = unit.box.x0 - unit.tight.x0, unit.tight.x1 - unit.box.x1
+    box_width = text_width - left - right
+    if box_width < NARROWEST_CHART * unit.box.width or box_width >= unit.box.width:
+        return None
+    (ax,) = unit.axes
+    wide = _current_layout(fig)
+    collisions = _collisions(_texts(fig, renderer))
+    layout = _current_layout(fig)
+    new_width = text_width + 2 * LAYOUT_GAP
+    band = 0.0  # a title wrapped onto more lines needs room above the axes
+    for title in (ax.title, fig._suptitle):
+        if title is None or not title.get_text():
+            continue
+        original = title.get_text()
+        before = _inches(title.get_window_extent(renderer), fig).height
+        string = _wrap(title, renderer, text_width, fig.dpi)
+        title.set_text(string)
+        band += _inches(title.get_window_extent(renderer), fig).height - before
+        title.set_text(original)
+        layout.texts[id(title)] = (title, string, title.get_position())
+    new_height = height + band
+    if fig._suptitle is not None and fig._suptitle.get_text():  # same distance from the top
+        x, y = fig._suptitle.get_position()
+        string = layout.texts[id(fig._suptitle)][1]
+        position = (x, 1 - (1 - y) * height / new_height)
+        layout.texts[id(fig._suptitle)] = (fig._suptitle, string, position)
+    boxes = []
+    for original in (True, False):
+        box = _inches(ax.get_position(original=original).transformed(fig.transFigure), fig)
+        scaled = box.width * box_width / unit.box.width
+        moved = Bbox.from_bounds(LAYOUT_GAP + left, box.y0, scaled, box.height)
+        boxes.append(Bbox(moved.get_points() / [new_width, new_height]))
+    layout.positions[id(ax)] = (ax, *boxes)
+    layout.size = (new_width, new_height)
+    _apply_layout(fig, layout)
+    try:
+        tight = fig.get_tightbbox(renderer)  # inches
+        fits = tight.x0 >= -0.01 and tight.y0 >= -0.01
+        fits = fits and tight.x1 <= new_width + 0.01 and tight.y1 <= new_height + 0.01
+        if not fits or _collisions(_texts(fig, renderer)) > collisions:
+            return None
+        return layout
+    finally:
+        _apply_layout(fig, wide)
 
 
 def _wrap(text: Text, renderer, width_in: float, dpi: float) -> str:

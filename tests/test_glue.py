@@ -108,6 +108,33 @@ def test_page_embeds_code_output_figures_values_and_downloads(tmp_path):
     assert any("imshow" in "".join(cell["source"]) for cell in notebook_cells)
 
 
+def test_long_output_is_one_click_away_and_a_table_value_keeps_its_indentation(tmp_path):
+    source = write(tmp_path / "demo" / "talk.py", "print('x')\n")
+    table = "| a | b |\n|---|---|\n| 1 | 2 |"
+
+    def page_with_output(lines: int) -> str:
+        stdout = "".join(f"line {i}\n" for i in range(lines))
+        result = runner.Result(
+            runner.Snippet("demo/talk.py", source, "key"),
+            tmp_path,
+            cached=True,
+            stdout=stdout,
+            values={"table": table},
+        )
+        page = '??? note "The table"\n\n    {{ value demo/talk.py table }}\n\n'
+        page += "{{ snippet demo/talk.py }}\n"
+        return embed.render(page, "index.md", {"demo/talk.py": result})
+
+    long = page_with_output(embed.OUTPUT_SHOWN_LINES + 1)
+    assert "    | a | b |\n    |---|---|\n    | 1 | 2 |" in long  # all of it inside the note
+    count = embed.OUTPUT_SHOWN_LINES + 1
+    assert f'??? snippet "Printed output · {count} lines"' in long
+    assert f"    line {count - 1}\n" in long
+    short = page_with_output(embed.OUTPUT_SHOWN_LINES)
+    assert "Printed output" not in short
+    assert f"\nline {embed.OUTPUT_SHOWN_LINES - 1}\n" in short
+
+
 def test_second_run_is_cached_and_an_edit_reruns_only_that_snippet(tmp_path):
     write(tmp_path / "snippets/a/one.py", "x = 1\n")
     write(tmp_path / "snippets/a/two.py", "from helper import y\nx = y\n")
@@ -592,6 +619,36 @@ def test_a_wide_multi_panel_figure_gets_a_narrow_layout_for_phones(tmp_path):
 
     fig, ax = plt.subplots(figsize=(4, 3))  # one panel, readable on a phone: no narrow layout
     ax.plot([0, 1])
+    assert figures.save_figure(fig, tmp_path, "fig2.svg") == ["fig2.svg", "fig2.dark.svg"]
+    plt.close(fig)
+
+
+def test_a_wide_single_chart_gets_narrower_unless_its_text_would_collide(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from kernelsite import figures
+
+    fig, ax = plt.subplots(figsize=(8, 3))
+    ax.plot(range(10))
+    ax.set_title("A line chart with a title of some length", fontsize=8)
+    ax.tick_params(labelsize=8)
+    fig.tight_layout()
+    names = figures.save_figure(fig, tmp_path, "fig1.svg")
+    plt.close(fig)
+    assert names == ["fig1.svg", "fig1.narrow.svg", "fig1.dark.svg", "fig1.narrow.dark.svg"]
+    (width, height), (narrow_width, narrow_height) = (
+        embed.figure_size(tmp_path / name) for name in ("fig1.svg", "fig1.narrow.svg")
+    )
+    assert narrow_width < 0.6 * width and narrow_height == height  # the text keeps its size
+    scale = min(1, figures.PHONE_WIDTH_PX / narrow_width)
+    assert 8 * 4 / 3 * scale > 8.5  # CSS px: about PHONE_TEXT_PX
+
+    fig, ax = plt.subplots(figsize=(8, 3))  # labels in data coordinates would run together
+    for x in range(8):
+        ax.text(x, 0.5, "a longer label", fontsize=8)
+    ax.set_xlim(0, 8)
+    ax.tick_params(labelsize=8)
+    fig.tight_layout()
     assert figures.save_figure(fig, tmp_path, "fig2.svg") == ["fig2.svg", "fig2.dark.svg"]
     plt.close(fig)
 

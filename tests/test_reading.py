@@ -149,6 +149,23 @@ def test_figures_are_light_in_the_light_palette_and_dark_in_the_dark_one(pages, 
     page.close()
 
 
+# Evidence first, detail one click away: a chapter's code, long printed output and asides are
+# collapsed, so that at 1280 px its figures, claims and numbers fit in this height.
+MAX_CHAPTER_HEIGHT = 12_000
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_a_chapter_is_at_most_12000_px_tall_at_1280_px(pages, chapter):
+    url, chromium = pages
+    page = chromium.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url + chapter)
+    height = page.evaluate("document.documentElement.scrollHeight")
+    collapsed = page.evaluate("document.querySelectorAll('details:not([open])').length")
+    page.close()
+    assert collapsed > 0, f"{chapter}: nothing collapsed"
+    assert height <= MAX_CHAPTER_HEIGHT, f"{chapter}: {height} px tall"
+
+
 @pytest.mark.parametrize("chapter", sorted({page for page, _ in NARROW}))
 def test_a_phone_shows_the_narrow_layout_of_multi_panel_figures(pages, chapter):
     url, chromium = pages

@@ -15,6 +15,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
+from kernel_rows import show_kernel_rows
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import nn
@@ -168,14 +169,8 @@ assert moved["transformer"] < moved["CNN"] / 2
 
 # %%
 fig, axes = plt.subplots(2, WIDTH, figsize=(9, 1.6))
-for row, (name, filters) in enumerate((("transformer", vit["patch"]), ("CNN", cnn["kernels"]))):
-    for i in range(WIDTH):  # seed 0's filters
-        kernel = filters[i, 0].detach().numpy()
-        lim = np.abs(kernel).max()
-        axes[row, i].imshow(kernel, cmap="RdBu_r", vmin=-lim, vmax=lim)
-        axes[row, i].set_xticks([])
-        axes[row, i].set_yticks([])
-    axes[row, 0].set_ylabel(name, fontsize=8, rotation=0, ha="right", va="center")
+rows = [("transformer", vit["patch"]), ("CNN", cnn["kernels"])]
+show_kernel_rows(axes, [(name, filters[:WIDTH, 0].detach()) for name, filters in rows])  # seed 0
 fig.suptitle(
     "Learned 4×4 filters: patch embedding (top) and CNN first layer (bottom), seed 0", fontsize=9
 )

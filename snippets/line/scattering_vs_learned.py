@@ -17,6 +17,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
+from kernel_rows import show_kernel_rows
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 
@@ -188,13 +189,7 @@ rows = [
     ("learned\npart 1", list(learned[0])),
     ("learned\npart 2", list(learned[1])),
 ]
-for row, (label, kernels) in enumerate(rows):
-    for i, kernel in enumerate(kernels):
-        lim = kernel.abs().max().item()
-        axes[row, i].imshow(kernel.numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim)
-        axes[row, i].set_xticks([])
-        axes[row, i].set_yticks([])
-    axes[row, 0].set_ylabel(label, fontsize=8, rotation=0, ha="right", va="center")
+show_kernel_rows(axes, rows)
 fig.suptitle(
     "The 8 fixed wavelets (2 sizes × 4 orientations) and 8 learned pairs (seed 0)", fontsize=10
 )
