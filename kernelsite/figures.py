@@ -653,22 +653,32 @@ def _narrower_chart(fig, renderer, unit: Unit, text_width: float) -> Layout | No
         string = layout.texts[id(fig._suptitle)][1]
         position = (x, 1 - (1 - y) * height / new_height)
         layout.texts[id(fig._suptitle)] = (fig._suptitle, string, position)
-    boxes = []
-    for original in (True, False):
-        box = _inches(ax.get_position(original=original).transformed(fig.transFigure), fig)
-        scaled = box.width * box_width / unit.box.width
-        moved = Bbox.from_bounds(LAYOUT_GAP + left, box.y0, scaled, box.height)
-        boxes.append(Bbox(moved.get_points() / [new_width, new_height]))
-    layout.positions[id(ax)] = (ax, *boxes)
-    layout.size = (new_width, new_height)
-    _apply_layout(fig, layout)
+    originals = [
+        _inches(ax.get_position(original=original).transformed(fig.transFigure), fig)
+        for original in (True, False)
+    ]
+    x0, extra = LAYOUT_GAP + left, 0.0
     try:
-        tight = fig.get_tightbbox(renderer)  # inches
-        fits = tight.x0 >= -0.01 and tight.y0 >= -0.01
-        fits = fits and tight.x1 <= new_width + 0.01 and tight.y1 <= new_height + 0.01
-        if not fits or _collisions(_texts(fig, renderer)) > collisions:
-            return None
-        return layout
+        for _ in range(2):  # a tick label at the edge may need a little more room: then once more
+            size = (new_width + extra, new_height)
+            boxes = [
+                Bbox.from_bounds(x0, b.y0, b.width * box_width / unit.box.width, b.height)
+                for b in originals
+            ]
+            boxes = [Bbox(b.get_points() / size) for b in boxes]
+            layout.positions[id(ax)] = (ax, *boxes)
+            layout.size = size
+            _apply_layout(fig, layout)
+            tight = fig.get_tightbbox(renderer)  # inches
+            if tight.y0 < -0.01 or tight.y1 > new_height + 0.01:
+                return None
+            overflow = (max(0.0, -tight.x0), max(0.0, tight.x1 - size[0]))
+            if overflow == (0.0, 0.0):
+                if _collisions(_texts(fig, renderer)) > collisions:
+                    return None
+                return layout
+            x0, extra = x0 + overflow[0] + 0.01, extra + sum(overflow) + 0.02
+        return None
     finally:
         _apply_layout(fig, wide)
 

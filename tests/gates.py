@@ -533,7 +533,8 @@ def _scheme(pw_page) -> str:
 
 
 # A reader scrolls through the page: lazy images load as they come near the viewport (hidden
-# ones, e.g. the other palette's figures, do not); then every shown image has finished. Steps of
+# ones, e.g. the other palette's figures or those in a collapsed block, do not); then every
+# shown image has finished. Steps of
 # two screens: Chromium starts a lazy image 1250 px or more before it scrolls into view.
 READ_THROUGH_JS = """async () => {
   const frame = () => new Promise((done) => {
@@ -547,7 +548,8 @@ READ_THROUGH_JS = """async () => {
     await frame();
   }
   await frame();
-  await Promise.all([...document.images].filter((img) => img.getClientRects().length).map(wait));
+  const shown = (img) => img.getClientRects().length && !img.closest('details:not([open])');
+  await Promise.all([...document.images].filter(shown).map(wait));
   window.scrollTo(0, 0);
   await frame();
 }"""

@@ -86,8 +86,9 @@ NARROW = [
     ("weights/", "weights/receptive_field/"),
     ("learning/", "learning/learn_sobel_back/"),
 ]
+# Shown: laid out, and not inside a collapsed block (whose content Chromium still lays out).
 SHOWN_FIGURES_JS = """(only) => [...document.querySelectorAll(`figure img[src$="#${only}"]`)]
-  .filter((img) => img.getClientRects().length)
+  .filter((img) => img.getClientRects().length && !img.closest('details:not([open])'))
   .map((img) => img.getAttribute('src'))"""
 LOADED_JS = "(img) => img.complete && img.naturalWidth > 0"
 

@@ -45,7 +45,10 @@ kernels = torch.nn.Parameter(torch.stack([layer.weight.detach().flatten(1) for l
 biases = torch.nn.Parameter(torch.stack([layer.bias.detach() for layer in layers]))
 decoder_bias = torch.nn.Parameter(torch.zeros(n_seeds, 1, 1, 1, 1))
 initial_kernels = kernels.detach().view(n_seeds, n_kernels, size, size).numpy().copy()
-optimizer = torch.optim.AdamW([kernels, biases, decoder_bias], lr=1e-2, weight_decay=0.1)
+learning_rate, weight_decay = 1e-2, 0.1
+optimizer = torch.optim.AdamW(
+    [kernels, biases, decoder_bias], lr=learning_rate, weight_decay=weight_decay
+)
 noise_level, sparsity, n_steps, batch = 0.5, 0.5, 400, 12
 
 
