@@ -237,11 +237,12 @@ assert final_train_loss["gabor"] > 2 * final_train_loss["random"]  # ... and fit
 typical_seed = int(np.argmin(np.abs(accuracy["learned"] - np.median(accuracy["learned"]))))
 
 
-def mosaic(filters):  # (25, 16) -> one row of sixteen 5×5 tiles, each scaled to its own range
+def mosaic(filters, columns=8):  # (25, 16) -> rows of 5×5 tiles, each scaled to its own range
     tiles = filters.detach().T.reshape(16, 5, 5)
     low, high = tiles.amin((1, 2), keepdim=True), tiles.amax((1, 2), keepdim=True)
-    tiles = F.pad((tiles - low) / (high - low), (0, 1), value=float("nan"))  # a gap after each
-    return tiles.permute(1, 0, 2).reshape(5, 16 * 6)[:, :-1].numpy()
+    tiles = F.pad((tiles - low) / (high - low), (0, 1, 0, 1), value=float("nan"))  # gaps
+    grid = tiles.reshape(-1, columns, 6, 6).permute(0, 2, 1, 3).reshape(-1, columns * 6)
+    return grid[:-1, :-1].numpy()
 
 
 shown = {
@@ -249,13 +250,16 @@ shown = {
     "Gabor\n(frozen)": gabor.filters[typical_seed],
     "learned": learned.filters[typical_seed],
 }
-fig, axes = plt.subplots(3, 1, figsize=(9, 2.6))
+fig, axes = plt.subplots(3, 1, figsize=(4.6, 3.9))
 for ax, (label, filters) in zip(axes, shown.items(), strict=True):
     ax.imshow(mosaic(filters), cmap="gray")
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_ylabel(label, fontsize=8, rotation=0, ha="right", va="center")
     ax.set_frame_on(False)
-fig.suptitle(f"The 5×5 filters after training (seed {typical_seed}): random and Gabor were frozen")
+fig.suptitle(
+    f"The 5×5 filters after training (seed {typical_seed}):\nrandom and Gabor were frozen",
+    fontsize=9,
+)
 fig.tight_layout()
 plt.show()

@@ -231,7 +231,7 @@ ax_loss.axhline(chance_loss, color="0.4", ls="--", lw=0.8, label="chance: ln 10"
 ax_loss.set_xlabel(f"SGD step ({BATCH} images)")
 ax_loss.set_ylabel("training loss (median of the seeds)")
 ax_loss.set_title("at each starting point's best learning rate")
-ax_loss.legend(fontsize=7)
+ax_loss.legend(fontsize=8)
 fig.suptitle(f"{BLOCKS} residual blocks, no normalisation")
 fig.tight_layout()
 plt.show()
