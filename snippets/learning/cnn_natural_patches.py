@@ -49,7 +49,7 @@ learning_rate, weight_decay = 1e-2, 0.1
 optimizer = torch.optim.AdamW(
     [kernels, biases, decoder_bias], lr=learning_rate, weight_decay=weight_decay
 )
-noise_level, sparsity, n_steps, batch = 0.5, 0.5, 400, 12
+noise_level, sparsity, n_steps, batch = 0.5, 0.5, 350, 12
 
 
 # %% The network: a convolution (encoder) and the transposed convolution with the same kernels,
