@@ -595,6 +595,19 @@ def test_dark_variant_recolours_background_and_ink_and_leaves_images_alone(tmp_p
     assert len(embedded[0]) == 1 and embedded[0] == embedded[1]
 
 
+def saved_with_narrow_layout(fig, folder: Path) -> list[tuple[int, int]]:
+    """Save ``fig`` as fig1.svg, check that it got a narrow layout in both palettes, and return
+    the sizes of the wide and the narrow layout, in CSS px."""
+    import matplotlib.pyplot as plt
+
+    from kernelsite import figures
+
+    names = figures.save_figure(fig, folder, "fig1.svg")
+    plt.close(fig)
+    assert names == ["fig1.svg", "fig1.narrow.svg", "fig1.dark.svg", "fig1.narrow.dark.svg"]
+    return [embed.figure_size(folder / name) for name in ("fig1.svg", "fig1.narrow.svg")]
+
+
 def test_a_wide_multi_panel_figure_gets_a_narrow_layout_for_phones(tmp_path):
     import matplotlib.pyplot as plt
 
@@ -605,12 +618,7 @@ def test_a_wide_multi_panel_figure_gets_a_narrow_layout_for_phones(tmp_path):
         ax.plot([0, i])
         ax.set_title(f"panel {i}", fontsize=8)
     fig.tight_layout()
-    names = figures.save_figure(fig, tmp_path, "fig1.svg")
-    plt.close(fig)
-    assert names == ["fig1.svg", "fig1.narrow.svg", "fig1.dark.svg", "fig1.narrow.dark.svg"]
-    (width, height), (narrow_width, narrow_height) = (
-        embed.figure_size(tmp_path / name) for name in ("fig1.svg", "fig1.narrow.svg")
-    )
+    (width, height), (narrow_width, narrow_height) = saved_with_narrow_layout(fig, tmp_path)
     assert narrow_width < width / 2 and narrow_height > 2 * height
     assert embed.figure_size(tmp_path / "fig1.narrow.dark.svg") == (narrow_width, narrow_height)
     # on a phone the smallest text (8 pt) is drawn at least PHONE_TEXT_PX high
@@ -633,12 +641,7 @@ def test_a_wide_single_chart_gets_narrower_unless_its_text_would_collide(tmp_pat
     ax.set_title("A line chart with a title of some length", fontsize=8)
     ax.tick_params(labelsize=8)
     fig.tight_layout()
-    names = figures.save_figure(fig, tmp_path, "fig1.svg")
-    plt.close(fig)
-    assert names == ["fig1.svg", "fig1.narrow.svg", "fig1.dark.svg", "fig1.narrow.dark.svg"]
-    (width, height), (narrow_width, narrow_height) = (
-        embed.figure_size(tmp_path / name) for name in ("fig1.svg", "fig1.narrow.svg")
-    )
+    (width, height), (narrow_width, narrow_height) = saved_with_narrow_layout(fig, tmp_path)
     assert narrow_width < 0.6 * width and narrow_height == height  # the text keeps its size
     scale = min(1, figures.PHONE_WIDTH_PX / narrow_width)
     assert 8 * 4 / 3 * scale > 8.5  # CSS px: about PHONE_TEXT_PX
