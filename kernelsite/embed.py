@@ -213,29 +213,38 @@ def figure_size(path: Path) -> tuple[int, int]:
 
 
 def figure_html(result: Result, name: str, alt: str, folder: str) -> str:
+    """Figure ``name`` of a snippet's result, on a page published in ``folder``."""
+    return picture_html(
+        name,
+        alt,
+        set(result.figures),
+        result.folder,
+        lambda file: posixpath.relpath(site_path(result.snippet.id, file), folder),
+    )
+
+
+def picture_html(name: str, alt: str, saved: set[str], files: Path, url) -> str:
     """A figure in the page's palette: the light file and its dark variant (``#only-light`` and
     ``#only-dark``: Material shows one, and a lazy image that is not shown is not downloaded),
-    each in a ``<picture>`` whose narrow layout replaces it on a phone, when the figure has one."""
-    saved = set(result.figures)
+    each in a ``<picture>`` whose narrow layout replaces it on a phone, when the figure has one.
+    ``saved``: the file names written in the folder ``files``; ``url``: a file name's link."""
     parts = []
     for dark, only in ((False, "only-light"), (True, "only-dark")):
         wide = figurefiles.variant(name, dark=dark)
         if wide not in saved:  # a figure without variants (saved by an older build)
             wide, only = name, ""
-        width, height = figure_size(result.folder / wide)
-        src = posixpath.relpath(site_path(result.snippet.id, wide), folder)
+        width, height = figure_size(files / wide)
         img = (
-            f'<img src="{src}{"#" + only if only else ""}" alt="{html.escape(alt)}" '
+            f'<img src="{url(wide)}{"#" + only if only else ""}" alt="{html.escape(alt)}" '
             f'width="{width}" height="{height}" loading="lazy">'
         )
         narrow = figurefiles.variant(name, dark=dark, narrow=True)
         if narrow in saved:
-            width, height = figure_size(result.folder / narrow)
-            srcset = posixpath.relpath(site_path(result.snippet.id, narrow), folder)
+            width, height = figure_size(files / narrow)
             kind = ' type="image/webp"' if narrow.endswith(".webp") else ""
             img = (
-                f'<picture><source media="{figurefiles.NARROW_MEDIA}" srcset="{srcset}"{kind} '
-                f'width="{width}" height="{height}">{img}</picture>'
+                f'<picture><source media="{figurefiles.NARROW_MEDIA}" srcset="{url(narrow)}"'
+                f'{kind} width="{width}" height="{height}">{img}</picture>'
             )
         parts.append(img)
         if not only:

@@ -14,25 +14,22 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-import matplotlib
+import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backend_bases import MouseEvent
+from matplotlib.cm import ScalarMappable
+from matplotlib.collections import Collection, PathCollection
+from matplotlib.colors import to_rgb, to_rgba
+from matplotlib.image import AxesImage
+from matplotlib.layout_engine import PlaceHolderLayoutEngine
+from matplotlib.legend import Legend
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.spines import Spine
+from matplotlib.text import Annotation, Text
+from matplotlib.transforms import Bbox
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backend_bases import MouseEvent  # noqa: E402
-from matplotlib.cm import ScalarMappable  # noqa: E402
-from matplotlib.collections import Collection, PathCollection  # noqa: E402
-from matplotlib.colors import to_rgb, to_rgba  # noqa: E402
-from matplotlib.image import AxesImage  # noqa: E402
-from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
-from matplotlib.legend import Legend  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
-from matplotlib.spines import Spine  # noqa: E402
-from matplotlib.text import Annotation, Text  # noqa: E402
-from matplotlib.transforms import Bbox  # noqa: E402
-
-from kernelsite.figurefiles import palette_png, palette_webp, variant  # noqa: E402
+from kernelsite.figurefiles import palette_png, palette_webp, variant
 
 # An image-heavy figure is written as PNG; line art as SVG.
 RASTER_PIXELS = 20_000

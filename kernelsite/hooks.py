@@ -16,7 +16,7 @@ from jinja2 import FileSystemBytecodeCache
 from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File
 
-from kernelsite import embed, mathfont, mathml, notebook, pagecache, runner
+from kernelsite import embed, mathfont, mathml, notebook, notebookfigures, pagecache, runner
 
 log = logging.getLogger("mkdocs.hooks.kernelsite")
 # While serving, a build error is shown in the browser instead of aborting the build (an aborted
@@ -92,9 +92,16 @@ def on_config(config):
         ),
     )
     notebooks = config.plugins.get("mkdocs-jupyter")
-    if notebooks is not None:  # its cache follows KERNELSITE_CACHE too
-        notebooks.config["cache_dir"] = str(root / CACHE / "mkdocs-jupyter")
-        drop_corrupt_notebook_cache(Path(notebooks.config["cache_dir"]))
+    if notebooks is not None:
+        # The kernels draw each figure as the snippets' figures are drawn (both palettes, phone
+        # layouts): a change to that code, or to the pins, executes the notebooks again.
+        os.environ["IPYTHONDIR"] = str(notebookfigures.ipython_dir(root / CACHE / "ipython"))
+        figure_code = runner.fingerprint(
+            [*runner.GLUE_FILES, Path(notebookfigures.__file__)], state["salt"]
+        )
+        cache_dir = root / CACHE / "mkdocs-jupyter" / figure_code  # follows KERNELSITE_CACHE
+        notebooks.config["cache_dir"] = str(cache_dir)
+        drop_corrupt_notebook_cache(cache_dir)
     return config
 
 

@@ -8,6 +8,8 @@ MathJax and Mermaid from a CDN, leaves ``$…$`` maths as raw text, gives every 
 - removes the external scripts and renders the maths as MathML, like the other pages;
 - takes each figure's alt text from its cell's metadata (``# %% alt="…"``; a list for several
   figures) and fails the build when a figure has none;
+- publishes each figure as files beside the page, in both palettes and, when it needs one, in a
+  phone layout, like the snippets' figures (the kernels draw them: see ``notebookfigures``);
 - numbers cells deterministically, so rebuilding gives the same bytes;
 - adds download links for the walkthrough as ``.py`` and as ``.ipynb``.
 """
@@ -23,7 +25,9 @@ from pathlib import Path
 
 import jupytext
 
+from kernelsite import figurefiles, notebookfigures
 from kernelsite.downloads import notebook_json
+from kernelsite.embed import picture_html
 from kernelsite.figurefiles import palette_png
 from kernelsite.mathml import to_mathml
 from kernelsite.pagecache import PageCache
@@ -42,6 +46,7 @@ CODE = re.compile(r"(<(pre|code)\b.*?</\2>)", re.DOTALL)
 DISPLAY = re.compile(r"\$\$(.+?)\$\$", re.DOTALL)
 INLINE = re.compile(r"(?<![\\$])\$(?!\$)((?:[^$\n]|\n(?!\n))+?)(?<!\\)\$")
 NO_ALT = 'alt="No description has been provided for this image"'
+FIGURE = re.compile(f"{re.escape(NO_ALT)}|{notebookfigures.PLACEHOLDER.pattern}")
 PNG = re.compile(r'src="data:image/png;base64,([^"]+)"')
 CLASS_ATTR = re.compile(r'class="([^"]*)"')
 SELECTOR_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
@@ -125,8 +130,23 @@ def _smaller_png(match: re.Match) -> str:
     return f'src="data:image/png;base64,{base64.b64encode(png).decode()}"'
 
 
-def _figures(page_html: str, source: Path) -> str:
-    """Give each figure its alt text from its cell's metadata; number the cells."""
+def figure_files(page_html: str) -> dict[int, tuple[str, dict[str, bytes]]]:
+    """Per placeholder (by its offset in the page): its figure's name and files, named by the
+    content of the light figure (``figure-3f2a….png``, ``figure-3f2a….dark.png``, …)."""
+    found = {}
+    for match in notebookfigures.PLACEHOLDER.finditer(page_html):
+        files = notebookfigures.files(match)
+        (main,) = figurefiles.main_figures(list(files))
+        stem = "figure-" + hashlib.sha256(files[main]).hexdigest()[:12]
+        renamed = {name.replace("fig1", stem, 1): data for name, data in files.items()}
+        found[match.start()] = (main.replace("fig1", stem, 1), renamed)
+    return found
+
+
+def _figures(page_html: str, source: Path, page_dir: Path, placed: dict) -> str:
+    """Give each figure its alt text from its cell's metadata, in both palettes and, when it has
+    one, its phone layout (``placed``: from ``figure_files``, written into ``page_dir``); number
+    the cells."""
     cells = jupytext.read(source).cells
     starts = list(CELL.finditer(page_html))
     if len(starts) != len(cells):
@@ -134,34 +154,34 @@ def _figures(page_html: str, source: Path) -> str:
     out, end = [], 0
     for number, (cell, match) in enumerate(zip(cells, starts, strict=True), start=1):
         stop = starts[number].start() if number < len(starts) else len(page_html)
-        body = page_html[match.end() : stop]
         alts = cell.metadata.get("alt", [])
         alts = [alts] if isinstance(alts, str) else list(alts)
-        count = body.count(NO_ALT)
-        if count != len(alts):
+        shown = list(FIGURE.finditer(page_html, match.end(), stop))
+        if len(shown) != len(alts):
             raise NotebookError(
-                f"cell {number} shows {count} figure(s) but its metadata gives "
+                f"cell {number} shows {len(shown)} figure(s) but its metadata gives "
                 f'{len(alts)} alt text(s): write `# %% alt="…"` (a list for several figures)'
             )
-        for alt in alts:
-            body = body.replace(NO_ALT, f'alt="{html.escape(alt)}"', 1)
-        body = PNG.sub(
-            lambda m: (
-                f'src="data:image/png;base64,{base64.b64encode(palette_png(base64.b64decode(m[1]))).decode()}"'
-            ),
-            body,
-        )
         tag = match[0].replace(
             re.search(r'id="[^"]*"', match[0])[0], f'id="notebook-cell-{number}"'
         )
-        out += [page_html[end : match.start()], tag, body]
+        out += [page_html[end : match.start()], tag]
+        end = match.end()
+        for figure, alt in zip(shown, alts, strict=True):
+            if figure[0] == NO_ALT:
+                markup = f'alt="{html.escape(alt)}"'
+            else:
+                name, files = placed[figure.start()]
+                markup = picture_html(name, alt, set(files), page_dir, lambda file: file)
+            out += [PNG.sub(_smaller_png, page_html[end : figure.start()]), markup]
+            end = figure.end()
+        out.append(PNG.sub(_smaller_png, page_html[end:stop]))
         end = stop
     return "".join(out) + page_html[end:]
 
 
 def _downloads(page_html: str, source: Path, page_dir: Path, notebook: str) -> str:
     """Write the notebook version next to the page and link both files under the title."""
-    page_dir.mkdir(parents=True, exist_ok=True)
     (page_dir / f"{source.stem}.ipynb").write_text(notebook, encoding="utf-8")
     links = (
         f'<p class="snippet-downloads"><a download href="{source.name}">{source.name}</a> · '
@@ -181,9 +201,17 @@ def clean(
 
     page_html = EXTERNAL.sub("", page_html)
     text = source.read_text(encoding="utf-8")
-    page_html = cached("notebook-figures", lambda: _figures(page_html, source), page_html, text)
+    page_dir = site_dir / page_url
+    page_dir.mkdir(parents=True, exist_ok=True)
+    placed = figure_files(page_html)
+    for _, files in placed.values():
+        for name, data in files.items():
+            (page_dir / name).write_bytes(data)
+    page_html = cached(
+        "notebook-figures", lambda: _figures(page_html, source, page_dir, placed), page_html, text
+    )
     notebook = cached("notebook-ipynb", lambda: notebook_json(text), text)
-    page_html = _downloads(page_html, source, site_dir / page_url, notebook)
+    page_html = _downloads(page_html, source, page_dir, notebook)
     css = "\n".join(STYLE.findall(page_html))
     if css:
         used = {name for attr in CLASS_ATTR.findall(page_html) for name in attr.split()}

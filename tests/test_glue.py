@@ -369,6 +369,32 @@ def test_notebook_figure_without_alt_text_fails(tmp_path):
         notebook.clean(page, "walk/", tmp_path / "site", source)
 
 
+def test_notebook_figures_come_in_both_palettes_and_a_phone_layout(tmp_path):
+    """A build kernel shows a figure as a placeholder with its files; the page gets them."""
+    import matplotlib.pyplot as plt
+
+    from kernelsite import notebookfigures
+
+    fig, axes = plt.subplots(1, 4, figsize=(10, 2.5))
+    for ax in axes:
+        ax.plot([1, 2, 3])
+        ax.set_title("a panel title")
+    shown = notebookfigures.placeholder(fig)
+    plt.close(fig)
+    page, source = notebook_page(tmp_path, '# %% alt="Four rising lines"')
+    page = re.sub(r"<img [^>]*/>", lambda _: shown, page)
+    cleaned = notebook.clean(page, "walk/", tmp_path / "site", source)
+    files = sorted(p.name for p in (tmp_path / "site" / "walk").glob("figure-*"))
+    stem = files[0].split(".")[0]
+    assert files == [f"{stem}.{v}svg" for v in ("dark.", "narrow.dark.", "narrow.", "")]
+    assert "kernelsite-figure" not in cleaned and cleaned.count("<picture>") == 2
+    for only in ("#only-light", "#only-dark"):
+        assert re.search(rf'<img src="{stem}[.\w]*svg{only}" alt="Four rising lines"', cleaned)
+    assert f'srcset="{stem}.narrow.dark.svg"' in cleaned
+    again = notebook.clean(page, "walk/", tmp_path / "site", source)
+    assert again == cleaned  # the same figure, the same names
+
+
 def test_css_purge_keeps_what_may_match():
     css = ".a .b{x:1}.c{x:2}.a:not(.zz){x:3}.zz,.a{x:4}@font-face{src:u}@media (x){.c{y:1}}"
     assert notebook.purge_css(css, {"a", "b"}) == (

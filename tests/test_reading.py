@@ -87,7 +87,8 @@ NARROW = [
     ("learning/", "learning/learn_sobel_back/"),
 ]
 # Shown: laid out, and not inside a collapsed block (whose content Chromium still lays out).
-SHOWN_FIGURES_JS = """(only) => [...document.querySelectorAll(`figure img[src$="#${only}"]`)]
+FIGURE_IMG = ":is(figure, .jupyter-wrapper) img"  # a chapter's figures, a notebook page's
+SHOWN_FIGURES_JS = f"""(only) => [...document.querySelectorAll(`{FIGURE_IMG}[src$="#${{only}}"]`)]
   .filter((img) => img.getClientRects().length && !img.closest('details:not([open])'))
   .map((img) => img.getAttribute('src'))"""
 LOADED_JS = "(img) => img.complete && img.naturalWidth > 0"
@@ -106,7 +107,7 @@ def switch_palette(page) -> str:
 def background_luminance(page, src: str) -> float:
     """Median luminance (0..1) of a ring just inside the displayed figure's edge: its
     background (a panel may reach the edge here and there, not around most of it)."""
-    img = page.locator(f'figure img[src="{src}"]')
+    img = page.locator(f'{FIGURE_IMG}[src="{src}"]')
     img.scroll_into_view_if_needed()
     page.wait_for_function(LOADED_JS, arg=img.element_handle())
     shot = Image.open(io.BytesIO(img.screenshot(animations="disabled"))).convert("L")
@@ -119,7 +120,9 @@ def background_luminance(page, src: str) -> float:
     return statistics.median(shot.getpixel(xy) for xy in ring) / 255
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize(
+    "chapter", [*CHAPTERS, "visualising/", "walkthroughs/convolution_by_hand/"]
+)
 def test_figures_are_light_in_the_light_palette_and_dark_in_the_dark_one(pages, chapter):
     """Every figure drawn on a white background in the light palette (all but those whose
     panels reach the edges) is drawn on a dark one in the dark palette: no white boxes."""

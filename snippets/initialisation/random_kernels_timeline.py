@@ -11,6 +11,8 @@ Needs: pip install matplotlib==3.11.2
 """
 
 # %%
+import textwrap
+
 import matplotlib.pyplot as plt
 
 # (year, short citation, what it showed, lane)
@@ -53,8 +55,9 @@ years_before_backprop = first_backprop - first_fixed
 assert (first_fixed, first_backprop, years_before_backprop) == (1958, 1986, 28)
 n_fixed = sum(lane == "fixed" for *_, lane in EVENTS)
 
-# %% One row per work, oldest at the top; colour and shape say which lane it belongs to.
-fig, ax = plt.subplots(figsize=(8.5, 6.6))
+# %% One row per work, oldest at the top: a narrow strip places each work on the year axis
+# (colour and shape say which lane it belongs to), its citation is written beside it.
+fig, ax = plt.subplots(figsize=(4.9, 9.15))
 colours = {"fixed": "tab:orange", "start": "tab:blue", "shared": "0.45"}
 markers = {"fixed": "s", "start": "o", "shared": "D"}  # shape as well as colour
 labels = {
@@ -63,24 +66,44 @@ labels = {
     "shared": "shared kernels, learned",
 }
 for row, (year, who, what, lane) in enumerate(EVENTS):
-    ax.plot(year, row, markers[lane], color=colours[lane], ms=7, label=labels.pop(lane, None))
-    # Early entries are labelled to the right of their marker, later ones to the left.
-    right = year < 1990
+    ax.plot(year, row, markers[lane], color=colours[lane], ms=6, label=labels.pop(lane, None))
+    ax.plot([year, last_year + 3], [row, row], color="0.8", lw=0.6, zorder=0)  # marker to text
     ax.annotate(
-        f"{who}: {what}",
-        (year, row),
-        xytext=(8 if right else -8, 0),
+        textwrap.fill(f"{who}: {what}", 40, break_on_hyphens=False),  # two lines
+        (1, row),
+        xycoords=("axes fraction", "data"),
+        xytext=(5, 0),
         textcoords="offset points",
-        ha="left" if right else "right",
         va="center",
-        fontsize=8,
+        fontsize=9,
+        linespacing=1.1,
+        annotation_clip=False,
     )
-ax.set_yticks(range(len(EVENTS)), [str(year) for year, *_ in EVENTS], fontsize=8)
+ax.set_yticks(range(len(EVENTS)), [str(year) for year, *_ in EVENTS], fontsize=9)
+ax.tick_params(axis="y", length=0)
 ax.set_ylim(len(EVENTS) - 0.5, -0.5)
 ax.set_xlim(first_year - 3, last_year + 3)
-ax.set_xlabel("year of publication")
+ax.set_xticks([1960, 1990, 2020])
+ax.tick_params(axis="x", labelsize=9, top=True, labeltop=True, labelbottom=False)  # years on top
 ax.grid(axis="x", alpha=0.3)
-ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=3, fontsize=8, frameon=False)
-ax.set_title("Random weights: kept fixed since 1958, a starting point for backprop since 1986")
-fig.tight_layout()
+ax.legend(
+    loc="lower left",
+    bbox_to_anchor=(0.02, 0.890),
+    bbox_transform=fig.transFigure,
+    ncol=2,
+    fontsize=9,
+    frameon=False,
+    handletextpad=0.2,
+    columnspacing=1.0,
+    borderaxespad=0,
+)
+fig.suptitle(
+    f"Random weights: kept fixed since {first_fixed},\n"
+    f"a starting point for backprop since {first_backprop}",
+    x=0.03,
+    y=0.99,
+    ha="left",
+    fontsize=11,
+)
+fig.subplots_adjust(left=0.09, right=0.38, top=0.856, bottom=0.008)
 plt.show()

@@ -190,7 +190,7 @@ assert first_gradient["he"] > 10 * first_gradient["skipinit"]  # ... and a huge 
 colours = {"he": "tab:red", "default": "tab:blue", "skipinit": "tab:green"}
 curves = losses.view(STEPS, *shape).numpy()  # (steps, starting point, learning rate, seed)
 steps = np.arange(1, STEPS + 1)
-fig, (ax_lr, ax_loss) = plt.subplots(1, 2, figsize=(10, 3.6))
+fig, (ax_lr, ax_loss) = plt.subplots(1, 2, figsize=(9.6, 3.8))
 for j, (i, label) in enumerate(INITS.items()):
     ax_lr.errorbar(
         list(LRS.values()),
@@ -226,12 +226,13 @@ ax_lr.set_ylim(0, 1)
 ax_lr.set_xlabel("learning rate")
 ax_lr.set_ylabel(f"test accuracy after {STEPS} steps")
 ax_lr.set_title(f"mean ± sd over {n_seeds} seeds")
-ax_lr.legend(fontsize=8, loc="upper left")
+ax_lr.legend(fontsize=9, loc="upper left")
 ax_loss.axhline(chance_loss, color="0.4", ls="--", lw=0.8, label="chance: ln 10")
 ax_loss.set_xlabel(f"SGD step ({BATCH} images)")
 ax_loss.set_ylabel("training loss (median of the seeds)")
 ax_loss.set_title("at each starting point's best learning rate")
-ax_loss.legend(fontsize=8)
+ax_loss.set_ylim(top=60)  # headroom for the legend above the curves
+ax_loss.legend(fontsize=9, loc="upper right")
 fig.suptitle(f"{BLOCKS} residual blocks, no normalisation")
 fig.tight_layout()
 plt.show()

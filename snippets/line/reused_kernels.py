@@ -156,17 +156,18 @@ def established(k, better, worse):
 assert established("20", "reused", "random") and not established("20", "learned", "reused")
 assert not established("5", "reused", "random") and established("5", "learned", "reused")
 
-# %%
-fig = plt.figure(figsize=(9, 3.2), layout="constrained")
-left, right = fig.subfigures(1, 2, width_ratios=[1, 1.5])
+# %% The kernels one network learned on task A (all frozen for task B)
 kernels_0 = kernels_a[:KERNELS, 0]  # network 0's kernels, learned on task A
 lim = kernels_0.abs().max().item()
-for ax, kernel in zip(left.subplots(2, 4).flat, kernels_0, strict=True):
+fig, axes = plt.subplots(2, 4, figsize=(4.2, 2.5), layout="constrained")
+for ax, kernel in zip(axes.flat, kernels_0, strict=True):
     ax.imshow(kernel.numpy(), cmap="RdBu_r", vmin=-lim, vmax=lim)
     ax.set_xticks([])
     ax.set_yticks([])
-left.suptitle("kernels learned on digits 0-4 (network 0),\nthen frozen for digits 5-9", fontsize=9)
-ax = right.subplots()
+fig.suptitle("kernels learned on digits 0-4 (network 0),\nthen frozen for digits 5-9", fontsize=10)
+
+# %% Accuracy on task B: each dot one network, black squares mean ± sd
+fig, ax = plt.subplots(figsize=(4.6, 3.3), layout="constrained")
 colours = {"reused": "tab:orange", "random": "tab:gray", "learned": "tab:blue"}
 for i, c in enumerate(conditions):
     for j, n in enumerate(labels_per_class):
@@ -176,5 +177,5 @@ for i, c in enumerate(conditions):
 ax.set_xticks([1, 5], [f"{n} labels per class" for n in labels_per_class])
 ax.set_ylabel("accuracy on digits 5-9")
 handles = [plt.Line2D([], [], marker="o", ls="", color=colours[c]) for c in conditions]
-ax.legend(handles, list(conditions.values()), fontsize=7, loc="lower right")
+ax.legend(handles, list(conditions.values()), fontsize=9, loc="lower right")
 plt.show()

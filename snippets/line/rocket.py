@@ -141,7 +141,7 @@ shown_dilations = [int(dilations[i]) for i in shown]
 for row, i in enumerate(shown):  # each drawn at the time steps it reads: its dilation spreads it
     taps = np.arange(lengths[i]) * dilations[i]
     ax.plot(taps, weights[i] + 5 * row, "o-", ms=3, lw=0.8)
-    ax.text(132, 5 * row, f"length {lengths[i]}\ndilation {dilations[i]}", fontsize=8, va="center")
+    ax.text(132, 5 * row, f"length {lengths[i]}\ndilation {dilations[i]}", fontsize=9, va="center")
 ax.set_xlim(-3, 160)
 ax.set_yticks([])
 ax.set_xlabel("time steps spanned")
@@ -156,6 +156,6 @@ ax.axhline(chance, color="0.5", ls=":", label="chance")
 ax.set_xscale("log")
 ax.set_xlabel("number of random kernels")
 ax.set_ylabel("test accuracy")
-ax.legend(fontsize=8)
+ax.legend(fontsize=9)
 fig.tight_layout()
 plt.show()

@@ -58,8 +58,8 @@ position_multi = torch.where(index_multi >= 0, index_multi % 9, -1)  # which (i,
 # %%
 # 9 colours for the 9 kernel positions, white for structural zeros
 colours = ListedColormap(["white", *plt.get_cmap("tab10").colors[:9]])
-fig = plt.figure(figsize=(8, 6.2))
-grid = fig.add_gridspec(3, 2, width_ratios=[1, 2.8], height_ratios=[1.6, 1, 1])
+fig = plt.figure(figsize=(5.5, 5.2))
+grid = fig.add_gridspec(3, 2, width_ratios=[1, 2.8], height_ratios=[1.4, 1.1, 1])
 ax_kernel, ax_simple = fig.add_subplot(grid[0, 0]), fig.add_subplot(grid[0, 1])
 ax_multi, ax_dense = fig.add_subplot(grid[1, :]), fig.add_subplot(grid[2, :])
 
@@ -67,10 +67,10 @@ ax_kernel.imshow(np.arange(9).reshape(3, 3) + 1, cmap=colours, vmin=0, vmax=9)
 for i in range(3):
     for j in range(3):
         ax_kernel.text(j, i, f"$w_{{{i}{j}}}$", ha="center", va="center", fontsize=11)
-ax_kernel.set_title("colour = kernel entry")
+ax_kernel.set_title("colour =\nkernel entry")
 
 ax_simple.imshow(index_simple.numpy() + 1, cmap=colours, vmin=0, vmax=9)
-ax_simple.set_title("conv, 1 channel, 5x5 in, 3x3 out: 9x25 matrix, 9 parameters")
+ax_simple.set_title("conv, 1 channel, 5x5 in, 3x3 out:\n9x25 matrix, 9 parameters")
 ax_simple.set_xlabel("input pixel (column)")
 ax_simple.set_ylabel("output pixel (row)")
 
@@ -79,7 +79,7 @@ for k in range(1, 3):  # separate the 3 input-channel blocks ...
     ax_multi.axvline(k * 30 - 0.5, color="black", lw=0.8)
 ax_multi.axhline(matrix_rows / 2 - 0.5, color="black", lw=0.8)  # ... and the 2 output channels
 ax_multi.set_title(
-    f"conv, 3 to 2 channels, padding 1, stride 2: {matrix_rows}x{matrix_cols} matrix, "
+    f"conv, 3 to 2 channels, padding 1, stride 2:\n{matrix_rows}x{matrix_cols} matrix, "
     f"{matrix_parameters} parameters"
 )
 

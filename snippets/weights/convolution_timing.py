@@ -219,7 +219,7 @@ print(timing_table)
 print("fastest:", timing_winners)
 
 # %%
-fig, ax = plt.subplots(figsize=(7, 4))
+fig, ax = plt.subplots(figsize=(4.95, 4.1), layout="constrained")
 for (name, ms), marker in zip(timings.items(), "osd^v", strict=True):
     line = ax.plot(kernel_sizes, ms, marker=marker, label=name)[0]
     low, high = np.array(spread[name]).T
@@ -229,19 +229,18 @@ ax.annotate(  # what F.conv2d ran where its time jumped
     (conv2d_jump_to, conv[jump]),
     xytext=(8, -4),
     textcoords="offset points",
-    fontsize=8,
+    fontsize=9,
 )
 ax.set_yscale("log")
 ax.set_xticks(kernel_sizes)
 ax.set_xlabel("kernel size k (k x k)")
 ax.set_ylabel("CPU time per call (ms)")
 ax.set_title(
-    f"{image_size}x{image_size} image, {filters} filters; median (line) and range (band) of "
-    f"{min(repeats)}-{max(repeats)} calls\n{threads} thread{'s' * (threads > 1)}, {machine}, "
-    f"PyTorch {torch.__version__}",
+    f"{image_size}x{image_size} image, {filters} filters\n"
+    f"median (line) and range (band) of {min(repeats)}-{max(repeats)} calls\n"
+    f"{threads} thread{'s' * (threads > 1)}, {machine}, PyTorch {torch.__version__}",
     fontsize=9,
 )
 ax.grid(True, which="both", alpha=0.3)
-ax.legend(fontsize=8)
-fig.tight_layout()
+ax.legend(fontsize=9, ncol=2, loc="upper center", bbox_to_anchor=(0.5, -0.17))  # below
 plt.show()

@@ -48,7 +48,7 @@ assert np.allclose(feature_maps[2], photo[..., 0] - photo[..., 1], atol=1e-6)
 names = ["vertical edges", "horizontal edges", "red minus green", "blur"]
 channels = ["R", "G", "B"]
 fig, axes = plt.subplots(
-    5, 4, figsize=(6, 7.9), layout="constrained", gridspec_kw={"width_ratios": [1, 1, 1, 1.6]}
+    5, 4, figsize=(4.95, 6.6), layout="constrained", gridspec_kw={"width_ratios": [1, 1, 1, 1.6]}
 )
 for c in range(3):
     axes[0, c].imshow(photo[..., c], cmap="gray", vmin=0, vmax=1)
