@@ -72,7 +72,7 @@ browser-deps:
 	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null)
 
 pytest: $(STAMP) $(FONT) browser-deps
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 --durations=15
 
 test: lint build pytest
 

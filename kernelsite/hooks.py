@@ -240,10 +240,13 @@ def finish_html(html: str) -> str:
 
 
 def on_page_content(html, page, config, files):
-    key = state["pages"].key("content", html)
     try:
+        if not page.file.src_uri.endswith(".md"):  # a notebook: its figures, before search
+            site_dir, source = Path(config.site_dir), Path(page.file.abs_src_path)
+            html = notebook.figures(html, page.url, site_dir, source, state["pages"])
+        key = state["pages"].key("content", html)
         return state["pages"].cached(key, lambda: finish_html(html))
-    except mathml.MathError as error:
+    except ValueError as error:  # MathError, NotebookError
         raise PluginError(f"docs/{page.file.src_uri}: {error}") from None
 
 

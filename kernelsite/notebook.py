@@ -17,6 +17,7 @@ MathJax and Mermaid from a CDN, leaves ``$…$`` maths as raw text, gives every 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import html
 import posixpath
@@ -190,33 +191,44 @@ def _downloads(page_html: str, source: Path, page_dir: Path, notebook: str) -> s
     return re.sub(r"(</h1>)", r"\1" + links, page_html, count=1)
 
 
+def _cached(cache: PageCache | None, kind: str, compute, *inputs: str) -> str:
+    return compute() if cache is None else cache.cached(cache.key(kind, *inputs), compute)
+
+
+def figures(
+    content: str, page_url: str, site_dir: Path, source: Path, cache: PageCache | None = None
+) -> str:
+    """A rendered notebook's content (before the search index reads it) with its figures
+    published beside the page (``page_url`` relative to ``site_dir``), their alt text, and
+    numbered cells. With a ``cache``, the markup is reused while its input is unchanged."""
+    page_dir = site_dir / page_url
+    page_dir.mkdir(parents=True, exist_ok=True)
+    placed = figure_files(content)
+    for _, files in placed.values():
+        for name, data in files.items():
+            (page_dir / name).write_bytes(data)
+    text = source.read_text(encoding="utf-8")
+    markup = functools.partial(_figures, content, source, page_dir, placed)
+    return _cached(cache, "notebook-figures", markup, content, text)
+
+
 def clean(
     page_html: str, page_url: str, site_dir: Path, source: Path, cache: PageCache | None = None
 ) -> str:
-    """Post-process one rendered notebook page (``page_url`` relative to ``site_dir``). With a
-    ``cache``, the two costly steps (figures, CSS) are reused while their input is unchanged."""
-
-    def cached(kind: str, compute, *inputs: str) -> str:
-        return compute() if cache is None else cache.cached(cache.key(kind, *inputs), compute)
-
+    """Post-process one rendered notebook page (``page_url`` relative to ``site_dir``), after
+    ``figures``. With a ``cache``, the costly CSS step is reused while its input is unchanged."""
     page_html = EXTERNAL.sub("", page_html)
     text = source.read_text(encoding="utf-8")
     page_dir = site_dir / page_url
     page_dir.mkdir(parents=True, exist_ok=True)
-    placed = figure_files(page_html)
-    for _, files in placed.values():
-        for name, data in files.items():
-            (page_dir / name).write_bytes(data)
-    page_html = cached(
-        "notebook-figures", lambda: _figures(page_html, source, page_dir, placed), page_html, text
-    )
-    notebook = cached("notebook-ipynb", lambda: notebook_json(text), text)
+    notebook = _cached(cache, "notebook-ipynb", lambda: notebook_json(text), text)
     page_html = _downloads(page_html, source, page_dir, notebook)
     css = "\n".join(STYLE.findall(page_html))
     if css:
         used = {name for attr in CLASS_ATTR.findall(page_html) for name in attr.split()}
         used |= {"jupyter-wrapper"}
-        css = cached("notebook-css", lambda: purge_css(css, used), css, " ".join(sorted(used)))
+        purged = functools.partial(purge_css, css, used)
+        css = _cached(cache, "notebook-css", purged, css, " ".join(sorted(used)))
         name = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
         (site_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (site_dir / name).write_text(css, encoding="utf-8")

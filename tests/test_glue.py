@@ -347,9 +347,15 @@ def notebook_page(tmp_path: Path, header: str) -> tuple[str, Path]:
     return page, source
 
 
+def clean_notebook(page: str, site: Path, source: Path) -> str:
+    """What the build does to a notebook page: its figures (before the search index reads the
+    content), then the rest."""
+    return notebook.clean(notebook.figures(page, "walk/", site, source), "walk/", site, source)
+
+
 def test_notebook_page_is_cleaned_up(tmp_path):
     page, source = notebook_page(tmp_path, '# %% alt="A rising line"')
-    cleaned = notebook.clean(page, "walk/", tmp_path / "site", source)
+    cleaned = clean_notebook(page, tmp_path / "site", source)
     assert "<script" not in cleaned and "<style" not in cleaned  # no CDN scripts, no inline CSS
     css = next((tmp_path / "site" / "assets").glob("notebook-*.css"))
     assert f'<link rel="stylesheet" href="../assets/{css.name}">' in cleaned
@@ -359,14 +365,14 @@ def test_notebook_page_is_cleaned_up(tmp_path):
     assert 'id="notebook-cell-1"' in cleaned and 'id="notebook-cell-2"' in cleaned
     assert 'href="walk.ipynb"' in cleaned
     first = (tmp_path / "site" / "walk" / "walk.ipynb").read_bytes()
-    notebook.clean(page, "walk/", tmp_path / "site", source)
+    clean_notebook(page, tmp_path / "site", source)
     assert (tmp_path / "site" / "walk" / "walk.ipynb").read_bytes() == first  # stable cell ids
 
 
 def test_notebook_figure_without_alt_text_fails(tmp_path):
     page, source = notebook_page(tmp_path, "# %%")
     with pytest.raises(notebook.NotebookError, match="cell 2 shows 1 figure"):
-        notebook.clean(page, "walk/", tmp_path / "site", source)
+        notebook.figures(page, "walk/", tmp_path / "site", source)
 
 
 def test_notebook_figures_come_in_both_palettes_and_a_phone_layout(tmp_path):
@@ -383,7 +389,7 @@ def test_notebook_figures_come_in_both_palettes_and_a_phone_layout(tmp_path):
     plt.close(fig)
     page, source = notebook_page(tmp_path, '# %% alt="Four rising lines"')
     page = re.sub(r"<img [^>]*/>", lambda _: shown, page)
-    cleaned = notebook.clean(page, "walk/", tmp_path / "site", source)
+    cleaned = clean_notebook(page, tmp_path / "site", source)
     files = sorted(p.name for p in (tmp_path / "site" / "walk").glob("figure-*"))
     stem = files[0].split(".")[0]
     assert files == [f"{stem}.{v}svg" for v in ("dark.", "narrow.dark.", "narrow.", "")]
@@ -391,7 +397,7 @@ def test_notebook_figures_come_in_both_palettes_and_a_phone_layout(tmp_path):
     for only in ("#only-light", "#only-dark"):
         assert re.search(rf'<img src="{stem}[.\w]*svg{only}" alt="Four rising lines"', cleaned)
     assert f'srcset="{stem}.narrow.dark.svg"' in cleaned
-    again = notebook.clean(page, "walk/", tmp_path / "site", source)
+    again = clean_notebook(page, tmp_path / "site", source)
     assert again == cleaned  # the same figure, the same names
 
 

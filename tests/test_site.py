@@ -95,6 +95,12 @@ def test_internal_links_and_anchors_resolve(site):
     fail_on(gates.broken_links(site), "broken internal link or anchor")
 
 
+def test_search_index_holds_text_not_figures(site):
+    """Every page downloads the search index: a figure's data in it would weigh on all of them."""
+    index = (site / "search" / "search_index.json").read_text(encoding="utf-8")
+    assert "kernelsite-figure" not in index and "base64," not in index
+
+
 def test_html_is_valid_for_the_nu_checker(site):
     fail_on(gates.invalid_html(site), "Nu HTML Checker error")
 
