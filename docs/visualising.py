@@ -147,7 +147,7 @@ for o in range(n_out):
         mosaic[i * (k + 1) : i * (k + 1) + k, o * (k + 1) : o * (k + 1) + k] = weights[o, i]
 
 limit = weights.abs().max()
-fig, ax = plt.subplots(figsize=(8, 4.2))
+fig, ax = plt.subplots(figsize=(5.4, 2.9), layout="constrained")
 image = ax.imshow(mosaic, cmap="RdBu_r", vmin=-limit, vmax=limit)
 ax.set_xticks(np.arange(n_out) * (k + 1) + 1, range(n_out))
 ax.set_yticks(np.arange(n_in) * (k + 1) + 1, range(n_in))

@@ -40,15 +40,6 @@ def make_site(root: Path, page: str, snippets: dict[str, str]) -> Path:
     return root
 
 
-# The longest single tests (the browser gates take minutes): they start first, so that under
-# `pytest -n 2` the other worker runs everything else beside them, not alone at the end.
-LONGEST_FIRST = ("tests/test_site.py::test_pages_pass_the_browser_gates",)
-
-
-def pytest_collection_modifyitems(items):
-    items.sort(key=lambda item: item.nodeid not in LONGEST_FIRST)
-
-
 def pytest_terminal_summary(terminalreporter):
     """Show the site gates' summary (written by a worker process) at the end of the run."""
     if GATES_REPORT.is_file() and GATES_REPORT.stat().st_mtime >= _STARTED:
