@@ -707,9 +707,15 @@ def _save(fig, path: Path, facecolor: str) -> None:
         encode = palette_png if path.suffix == ".png" else palette_webp
         path.write_bytes(encode(buffer.getvalue()))
     else:
-        fig.savefig(
-            path, format="svg", facecolor=facecolor, metadata={"Date": None, "Creator": None}
-        )
+        with plt.rc_context({"svg.hashsalt": "kernelsite"}):  # element ids that never change
+            fig.savefig(
+                path, format="svg", facecolor=facecolor, metadata={"Date": None, "Creator": None}
+            )
+
+
+def figure_name(fig, index: int) -> str:
+    """``fig3.png`` for an image-heavy third figure, ``fig3.svg`` for line art."""
+    return f"fig{index}.{'png' if is_raster(fig) else 'svg'}"
 
 
 def save_figure(fig, out_dir: Path, name: str) -> list[str]:
@@ -745,10 +751,8 @@ def save_figures(out_dir: Path) -> list[str]:
     """Write every open figure, in creation order, with bytes that do not change between runs:
     each as drawn and in the dark palette, and multi-panel figures also laid out for phones."""
     names = []
-    plt.rcParams["svg.hashsalt"] = "kernelsite"
     for index, number in enumerate(plt.get_fignums(), start=1):
         fig = plt.figure(number)
-        name = f"fig{index}.{'png' if is_raster(fig) else 'svg'}"
-        names += save_figure(fig, out_dir, name)
+        names += save_figure(fig, out_dir, figure_name(fig, index))
     plt.close("all")
     return names

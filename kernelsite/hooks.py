@@ -102,6 +102,8 @@ def on_config(config):
         cache_dir = root / CACHE / "mkdocs-jupyter" / figure_code  # follows KERNELSITE_CACHE
         notebooks.config["cache_dir"] = str(cache_dir)
         drop_corrupt_notebook_cache(cache_dir)
+        # mkdocs-jupyter evicts stale files in its folder; the folders of older figure code too:
+        runner.evict(cache_dir.parent, {figure_code})
     return config
 
 

@@ -27,13 +27,10 @@ c.HistoryManager.enabled = False
 
 def placeholder(fig) -> str:
     """The figure's files (as the snippets save them), base64 in a placeholder element."""
-    import matplotlib.pyplot as plt
+    from kernelsite.figures import figure_name, save_figure
 
-    from kernelsite.figures import is_raster, save_figure
-
-    plt.rcParams["svg.hashsalt"] = "kernelsite"
     with tempfile.TemporaryDirectory() as folder:
-        names = save_figure(fig, Path(folder), f"fig1.{'png' if is_raster(fig) else 'svg'}")
+        names = save_figure(fig, Path(folder), figure_name(fig, 1))
         files = {n: base64.b64encode((Path(folder) / n).read_bytes()).decode() for n in names}
     encoded = base64.b64encode(json.dumps(files).encode()).decode()
     return f'<div class="kernelsite-figure">{encoded}</div>'
