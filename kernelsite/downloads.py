@@ -48,6 +48,15 @@ def notebook_json(source: str, helpers: list[Path] = ()) -> str:
         notebook.cells[0:0] = helper_cells(list(helpers))
     for number, cell in enumerate(notebook.cells):
         cell.id = hashlib.sha256(f"{number}:{cell.source}".encode()).hexdigest()[:8]
+    # jupytext lists the cell metadata keys it keeps in set order, which changes with the
+    # process's hash seed: sorted, they read the same on every build ("-all" stays last)
+    jupytext_metadata = notebook.metadata.get("jupytext", {})
+    if "cell_metadata_filter" in jupytext_metadata:
+        keys = jupytext_metadata["cell_metadata_filter"].split(",")
+        kept = sorted(k for k in keys if not k.startswith("-"))
+        jupytext_metadata["cell_metadata_filter"] = ",".join(
+            kept + [k for k in keys if k.startswith("-")]
+        )
     return jupytext.writes(notebook, fmt="ipynb").rstrip("\n") + "\n"
 
 

@@ -21,7 +21,7 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 from PIL import Image
 
-from conftest import make_site, notebook_client, write
+from conftest import SNIPPETS, make_site, notebook_client, write
 from kernelsite import capture, embed, mathml, notebook, runner
 
 FIGURE_SNIPPET = '''
@@ -415,6 +415,26 @@ def test_truncated_notebook_cache_file_is_dropped(tmp_path):
     write(tmp_path / "cut.json", '{"content": "<p>o')
     drop_corrupt_notebook_cache(tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good.json"]
+
+
+def test_notebook_download_is_the_same_whatever_the_hash_seed():
+    """jupytext orders some metadata by set order, which follows the process's hash seed."""
+    snippet = SNIPPETS / "learning" / "cnn_natural_patches.py"  # cells with titles, alt text
+    code = (
+        "import sys; from pathlib import Path; from kernelsite.downloads import notebook_json; "
+        "sys.stdout.write(notebook_json(Path(sys.argv[1]).read_text()))"
+    )
+    texts = {
+        subprocess.run(
+            [sys.executable, "-c", code, str(snippet)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(texts) == 1
 
 
 def test_notebook_download_is_valid_and_runs(tmp_path):
