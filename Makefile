@@ -12,13 +12,14 @@ export NO_MKDOCS_2_WARNING := 1
 # command-line help (about half a second of every build); the site's notebooks use one exporter.
 export NBCONVERT_DISABLE_CONFIG_EXPORTERS := 1
 
-.PHONY: help serve build test lint pytest browser-deps bench under-load lock clean
+.PHONY: help serve build test lint pytest browser-deps bench screenshots under-load lock clean
 
 help:
 	@echo "make serve       install (first time), build, serve at http://127.0.0.1:8000, reload on save"
 	@echo "make test        install (first time), ruff, the strict build, pytest (downloads, browser gates)"
 	@echo "make build       build into site.next/ and replace site/ only if the build is clean"
 	@echo "make bench       time every snippet (CPU), a cold build and a no-change rebuild, against budgets"
+	@echo "make screenshots full-page screenshots of every page, light and dark, into build/screenshots/"
 	@echo "make under-load CMD='make test'   run a command beside two busy processes (a slow machine)"
 	@echo "make lint        ruff only"
 	@echo "make lock        re-pin requirements.lock after editing pyproject.toml"
@@ -30,6 +31,7 @@ help:
 	@echo "  KERNELSITE_JOBS        snippets run side by side [number of cores]"
 	@echo "  KERNELSITE_CACHE       cache folder, relative to the repository or absolute [.cache]"
 	@echo "  KERNELSITE_SITE        the built site the tests check [site]"
+	@echo "  KERNELSITE_SCREENSHOTS folder for the browser checks' screenshots [none: make screenshots sets it]"
 	@echo "  KERNELSITE_MATH_FONT   a font with an OpenType MATH table [.venv/fonts/noto-sans-math.woff]"
 	@echo "  PYTHON                 the Python 3.11 used to create .venv [python3.11]"
 
@@ -78,6 +80,10 @@ test: lint build pytest
 
 bench: $(STAMP) $(FONT)
 	$(BIN)/python -m kernelsite.bench
+
+# The browser gates again, this time saving what they see (site/ as the last build left it).
+screenshots: $(STAMP) browser-deps
+	KERNELSITE_SCREENSHOTS=build/screenshots $(BIN)/pytest -q tests/test_site.py -k browser_gates
 
 # Two CPU-bound processes compete for the cores while CMD runs; they end with it.
 CMD ?= make test

@@ -1,13 +1,16 @@
 """Run one snippet in this process and capture what it produced.
 
 Runs in a fresh child process (forked from a server that has already imported the heavy
-libraries). The snippet is executed exactly as ``python snippets/<path>.py`` would run it:
-as ``__main__``, from an empty working directory, with its own folder first on ``sys.path``.
+libraries). The snippet runs as a reader runs its download: ``python <name>.py``, as
+``__main__``, in a folder holding only the snippet and the helper modules it imports (the
+``.py`` download, or the ``.zip`` unpacked), that folder first on ``sys.path``. A helper the
+download would lack, or a file beside the snippet that it would not ship, fails the build.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import math
@@ -26,6 +29,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 from kernelsite.figures import save_figures  # noqa: E402
+from kernelsite.values import simple_values  # noqa: E402
 
 # torch._dynamo: the first optimiser step imports it (about 2 s of CPU), so it is loaded once too.
 PRELOAD = [
@@ -37,42 +41,6 @@ PRELOAD = [
     "matplotlib.pyplot",
     __name__,
 ]
-MAX_STR = 20_000
-MAX_ITEMS = 1_000
-
-
-def simple_value(value):
-    """Return a JSON-able copy of a 'simple' value (number, string, short list/dict), else None."""
-    if isinstance(value, bool | int | str) and not (
-        isinstance(value, str) and len(value) > MAX_STR
-    ):
-        return value
-    if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
-    if type(value).__module__ in ("numpy", "torch") and getattr(value, "ndim", None) == 0:
-        return simple_value(value.item())
-    if isinstance(value, list | tuple) and len(value) <= MAX_ITEMS:
-        items = [simple_value(v) for v in value]
-        return items if all(i is not None for i in items) else None
-    if (
-        isinstance(value, dict)
-        and len(value) <= MAX_ITEMS
-        and all(isinstance(k, str) for k in value)
-    ):
-        items = {k: simple_value(v) for k, v in value.items()}
-        return items if all(i is not None for i in items.values()) else None
-    return None
-
-
-def simple_values(namespace: dict) -> dict:
-    found = {}
-    for name, value in namespace.items():
-        if name.startswith("_"):
-            continue
-        simple = simple_value(value)
-        if simple is not None:
-            found[name] = simple
-    return found
 
 
 def limit_cpu(seconds: float) -> None:
@@ -81,8 +49,11 @@ def limit_cpu(seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (limit, limit + 5))
 
 
-def run(snippet: Path, out_dir: Path, threads: int, cpu_limit: float) -> None:
-    """Run ``snippet``; write ``result.json`` (or ``error.json``) into ``out_dir``."""
+def run(
+    snippet: Path, helpers: tuple[Path, ...], out_dir: Path, threads: int, cpu_limit: float
+) -> None:
+    """Run ``snippet`` beside ``helpers``; write ``result.json`` (or ``error.json``) into
+    ``out_dir``, and what it wrote into ``out_dir/files``."""
     import torch
     from threadpoolctl import threadpool_limits
 
@@ -91,12 +62,18 @@ def run(snippet: Path, out_dir: Path, threads: int, cpu_limit: float) -> None:
     # Snippets run side by side: each gets its share of the cores, in torch and in numpy's BLAS.
     torch.set_num_threads(threads)
     threadpool_limits(threads)
-    snippet, out_dir = snippet.resolve(), out_dir.resolve()
-    work = out_dir / "cwd"
+    out_dir = out_dir.resolve()
+    work = out_dir / "files"  # the reader's folder: the download's files, then what it writes
     work.mkdir()
+    ran = {}  # file name -> SHA-256 of the bytes run (the downloads hold the same bytes)
+    for path in (snippet, *helpers):
+        data = path.read_bytes()
+        (work / path.name).write_bytes(data)
+        ran[path.name] = hashlib.sha256(data).hexdigest()
+    script = work / snippet.name
     os.chdir(work)
-    sys.path.insert(0, str(snippet.parent))
-    sys.argv = [str(snippet)]
+    sys.path.insert(0, str(work))
+    sys.argv = [snippet.name]
     sys.dont_write_bytecode = True
     plt.show = lambda *args, **kwargs: None  # figures are collected after the run
     stdout = io.StringIO()
@@ -104,39 +81,47 @@ def run(snippet: Path, out_dir: Path, threads: int, cpu_limit: float) -> None:
     try:
         with contextlib.redirect_stdout(stdout), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            namespace = runpy.run_path(str(snippet), run_name="__main__")
+            namespace = runpy.run_path(str(script), run_name="__main__")
     except BaseException as error:  # report everything, including SystemExit
         tb = error.__traceback__  # drop this module's and runpy's frames
-        while tb is not None and Path(tb.tb_frame.f_code.co_filename) != snippet:
+        while tb is not None and Path(tb.tb_frame.f_code.co_filename) != script:
             tb = tb.tb_next
         frames = traceback.extract_tb(tb)
-        line = next((f.lineno for f in reversed(frames) if Path(f.filename) == snippet), None)
-        if isinstance(error, SyntaxError) and Path(error.filename or "") == snippet:
+        line = next((f.lineno for f in reversed(frames) if Path(f.filename) == script), None)
+        if isinstance(error, SyntaxError) and Path(error.filename or "") == script:
             line = error.lineno
+        # the frames name the sources, whose bytes (so line numbers) the copies have
+        trace = "".join(traceback.format_exception(type(error), error, tb)).replace(
+            f'File "{work}{os.sep}', f'File "{snippet.parent.resolve()}{os.sep}'
+        )
         (out_dir / "error.json").write_text(
             json.dumps(
                 {
                     "line": line,
                     "error": "".join(traceback.format_exception_only(error)).strip(),
-                    "traceback": "".join(traceback.format_exception(type(error), error, tb)),
+                    "traceback": trace,
                     "stdout": stdout.getvalue(),
                 }
             )
         )
         raise SystemExit(1) from None
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
+    source_folder = str(snippet.parent.resolve())
     result = {
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu_seconds, 2),
         "stdout": stdout.getvalue(),
         "warnings": [
-            f"{w.filename}:{w.lineno}: {w.category.__name__}: {w.message}" for w in caught
+            f"{w.filename.replace(str(work), source_folder)}:{w.lineno}: "
+            f"{w.category.__name__}: {w.message}"
+            for w in caught
         ],
         "values": simple_values(namespace),
         "figures": save_figures(out_dir),
+        "ran": ran,
     }
     os.chdir(out_dir)
-    files = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file())
-    work.rename(out_dir / "files")
-    result["files"] = files
+    for name in ran:
+        (work / name).unlink(missing_ok=True)
+    result["files"] = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file())
     (out_dir / "result.json").write_text(json.dumps(result, indent=1, sort_keys=True))

@@ -10,6 +10,7 @@ checks they are there and right.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 import sys
 from importlib.metadata import packages_distributions
@@ -32,6 +33,13 @@ def pins(lock: Path = ROOT / "requirements.lock") -> dict[str, str]:
     return found
 
 
+@functools.cache
+def installed_distributions() -> dict[str, list[str]]:
+    """Top-level module -> the installed distributions providing it (read once: it scans every
+    installed package's metadata)."""
+    return packages_distributions()
+
+
 def imported_modules(path: Path) -> set[str]:
     modules = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
@@ -52,7 +60,7 @@ def pip_line_for(paths: list[Path]) -> str:
     local = {p.stem for p in paths}
     modules = set().union(*(imported_modules(p) for p in paths))
     modules -= local | set(sys.stdlib_module_names)
-    distributions = packages_distributions()
+    distributions = installed_distributions()
     pinned = pins()
     needed = sorted({d.lower() for m in modules for d in distributions.get(m, [m])})
     missing = [d for d in needed if d not in pinned]

@@ -27,10 +27,8 @@ from pathlib import Path
 from kernelsite import downloads
 
 # The code that decides what a snippet's results look like: a change re-runs every snippet.
-GLUE_FILES = [
-    Path(__file__).with_name(name)
-    for name in ("capture.py", "figures.py", "figurefiles.py", "downloads.py", "runner.py")
-]
+GLUE = ("capture.py", "figures.py", "figurefiles.py", "downloads.py", "runner.py", "values.py")
+GLUE_FILES = [Path(__file__).with_name(name) for name in GLUE]
 # A runaway snippet is stopped by the CPU time it used, never because the machine is slow; the
 # wall-clock limit only catches a snippet that hangs without computing (it is generous).
 CPU_LIMIT = 120.0
@@ -61,6 +59,7 @@ class Result:
     values: dict = field(default_factory=dict)
     figures: list[str] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    ran: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of what ran
 
 
 @dataclass
@@ -246,7 +245,7 @@ def run_all(
                     tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_root))
                     process = context.Process(
                         target=capture.run,
-                        args=(snippet.path, tmp, threads, cpu_limit),
+                        args=(snippet.path, snippet.helpers, tmp, threads, cpu_limit),
                         daemon=True,
                     )
                     process.start()

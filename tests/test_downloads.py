@@ -1,15 +1,24 @@
 """Every download the built site offers runs alone, in an empty folder, as a reader runs it.
 
 These tests read the built ``site/`` (``make test`` builds it first), not the repository: what is
-tested is what a reader downloads. Each ``.py`` (or ``.zip``, unpacked) runs with the project's
-interpreter and its default thread count; each ``.ipynb`` runs in a fresh Jupyter kernel. A run
-is stopped only when it hangs or runs away (CPU limit), never because the machine is slow.
+tested is what a reader downloads.
+
+* A snippet's code download (``.py``, or ``.zip`` with its helpers) is run by the build itself:
+  the build runs every snippet as ``python <name>.py`` in a folder holding only the download's
+  files (kernelsite/capture.py). Here each download is checked to hold exactly the bytes that
+  run used, file for file, so it is not run a second time.
+* Every notebook (``.ipynb``) runs here, in a fresh Jupyter kernel, in an empty folder, with the
+  reader's environment and default thread count. After its own cells, one added cell writes the
+  simple values they left, which must print as the page quotes them.
+* A notebook page's ``.py`` download runs here with the project's interpreter.
+
+A run is stopped only when it hangs or runs away (CPU limit), never because the machine is slow.
 
 Each run is a fresh process, but not a fresh interpreter: it is forked from a warm server that
 has already imported numpy, scipy, torch, matplotlib, scikit-image and scikit-learn (warm.py),
 so that the imports are paid once per test process instead of once per download. The child
-starts with nothing of the download: its own folder holding only the unpacked download (first
-on ``sys.path``), a fresh ``__main__`` namespace, the reader's ``sys.argv`` and environment, no
+starts with nothing of the download: its own folder holding only the download (first on
+``sys.path``), a fresh ``__main__`` namespace, the reader's ``sys.argv`` and environment, no
 figure, and no thread pool (the server never computes, so torch and BLAS start theirs in the
 child, with their default size). A missing import or a helper module missing from a ``.zip``
 still fails; the tests below check that, and that a warm run sees what a fresh interpreter sees.
@@ -20,6 +29,7 @@ imported ipykernel, started by Jupyter through a kernel spec (``warm.kernel_spec
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import re
@@ -126,26 +136,9 @@ def snippet_id_of(download: Path) -> str | None:
     return "/".join(parts[1:-1]) + ".py"
 
 
-@pytest.mark.parametrize("relative", downloads(".py", ".zip"))
-def test_code_download_runs_alone_and_prints_the_pages_numbers(relative, tmp_path, warm_python):
-    download = site_file(relative)
-    folder = tmp_path / "download"
-    folder.mkdir()
-    if download.suffix == ".zip":
-        with zipfile.ZipFile(download) as archive:
-            archive.extractall(folder)
-        script = download.with_suffix(".py").name
-        assert (folder / script).is_file(), f"{relative} holds no {script}"
-    else:
-        script = download.name
-        shutil.copy(download, folder)
-    code, stderr = run_alone(warm_python, folder, script, tmp_path)
-    assert code == 0, f"{relative}, run alone, failed:\n{stderr[-4000:]}"
-    snippet_id = snippet_id_of(download)
-    if snippet_id is None:
-        return
+def check_quoted_values(snippet_id: str, alone: dict, how: str) -> None:
+    """Each value a page quotes from ``snippet_id`` prints the same from ``alone``."""
     timings = MACHINE_DEPENDENT.get(snippet_id, set())
-    alone = json.loads((tmp_path / "values.json").read_text())
     built = build_results()[snippet_id].values
     for name, spec, where in quoted_values().get(snippet_id, []):
         if timings is None or re.split(r"[.\[]", name)[0] in timings:
@@ -153,24 +146,73 @@ def test_code_download_runs_alone_and_prints_the_pages_numbers(relative, tmp_pat
         page_shows = format(embed.lookup_value(built, snippet_id, name), spec or "")
         reader_sees = format(embed.lookup_value(alone, snippet_id, name), spec or "")
         assert reader_sees == page_shows, (
-            f"{where} quotes {snippet_id} {name} as {page_shows!r}, but the download run alone "
-            f"(default threads) gives {reader_sees!r}"
+            f"{where} quotes {snippet_id} {name} as {page_shows!r}, but the {how} gives "
+            f"{reader_sees!r}"
         )
 
 
+def code_files(download: Path) -> dict[str, bytes]:
+    """The files a reader gets from a code download: the ``.py``, or the ``.zip``'s members."""
+    if download.suffix == ".zip":
+        with zipfile.ZipFile(download) as archive:
+            return {name: archive.read(name) for name in archive.namelist()}
+    return {download.name: download.read_bytes()}
+
+
+SNIPPET_CODE = [d for d in downloads(".py", ".zip") if d.startswith("snippets/")]
+PAGE_SCRIPTS = [d for d in downloads(".py", ".zip") if not d.startswith("snippets/")]
+
+
+@pytest.mark.parametrize("relative", SNIPPET_CODE)
+def test_code_download_holds_what_the_build_ran_alone(relative):
+    download = site_file(relative)
+    files = code_files(download)
+    assert download.with_suffix(".py").name in files, f"{relative} holds no script"
+    held = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    ran = build_results()[snippet_id_of(download)].ran
+    assert held == ran, f"{relative} holds {sorted(held)}, but the build ran {sorted(ran)}"
+
+
+@pytest.mark.parametrize("relative", PAGE_SCRIPTS)
+def test_notebook_page_script_runs_alone(relative, tmp_path, warm_python):
+    download = site_file(relative)
+    folder = tmp_path / "download"
+    folder.mkdir()
+    shutil.copy(download, folder)
+    code, stderr = run_alone(warm_python, folder, download.name, tmp_path)
+    assert code == 0, f"{relative}, run alone, failed:\n{stderr[-4000:]}"
+
+
+# Added after a notebook's own cells: write the simple values they left, as the build records them.
+VALUES_CELL = """import json as _json
+from kernelsite.values import simple_values as _simple_values
+with open({path!r}, "w") as _out:
+    _json.dump(_simple_values(globals()), _out)"""
+
+
 @pytest.mark.parametrize("relative", downloads(".ipynb"))
-def test_notebook_download_runs_alone(relative, tmp_path, warm_kernels):
+def test_notebook_download_runs_alone_and_prints_the_pages_numbers(
+    relative, tmp_path, warm_kernels
+):
     import nbformat
 
     download = site_file(relative)
-    shutil.copy(download, tmp_path)
-    notebook = nbformat.read(tmp_path / download.name, as_version=4)
+    folder = tmp_path / "download"
+    folder.mkdir()
+    shutil.copy(download, folder)
+    notebook = nbformat.read(folder / download.name, as_version=4)
     nbformat.validate(notebook)
-    execute_alone(notebook, tmp_path, warm_kernels)
+    values_file = tmp_path / "values.json"
+    notebook.cells.append(nbformat.v4.new_code_cell(VALUES_CELL.format(path=str(values_file))))
+    execute_alone(notebook, folder, warm_kernels)
     errors = [
         o for cell in notebook.cells for o in cell.get("outputs", []) if o.output_type == "error"
     ]
     assert not errors, f"{relative}: {errors[0]['ename']}: {errors[0]['evalue']}"
+    snippet_id = snippet_id_of(download)
+    if snippet_id is not None:
+        alone = json.loads(values_file.read_text())
+        check_quoted_values(snippet_id, alone, "notebook run alone (default threads)")
 
 
 # What a run finds when it starts: a warm run must find what a fresh interpreter finds.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import os
@@ -22,7 +23,7 @@ from mkdocs.exceptions import Abort
 from PIL import Image
 
 from conftest import SNIPPETS, make_site, notebook_client, write
-from kernelsite import capture, embed, mathml, notebook, runner
+from kernelsite import embed, mathml, notebook, runner, values
 
 FIGURE_SNIPPET = '''
 """Two figures, a printed line, values, and a written file."""
@@ -285,7 +286,7 @@ def test_only_simple_values_are_recorded():
     import numpy as np
     import torch
 
-    found = capture.simple_values(
+    found = values.simple_values(
         {
             "a": 1,
             "b": np.float32(0.5),
@@ -451,6 +452,26 @@ USES_HELPER = (
 )
 
 
+def test_a_snippet_runs_with_only_what_its_download_holds(tmp_path):
+    """The build runs a snippet in a folder holding its download's files and nothing else: a
+    module or a data file beside it that the download would not ship fails the build."""
+    write(tmp_path / "snippets/demo/greet.py", HELPER)
+    write(tmp_path / "snippets/demo/table.csv", "1,2\n")
+    hidden = 'import importlib\n\ngreet = importlib.import_module("gr" + "eet")\n'
+    write(tmp_path / "snippets/demo/hidden.py", hidden)
+    reads = 'from pathlib import Path\n\nrows = Path(__file__).with_name("table.csv").read_text()\n'
+    write(tmp_path / "snippets/demo/reads.py", reads)
+    with pytest.raises(runner.SnippetError) as failed:
+        run(tmp_path)
+    hidden_failure, reads_failure = sorted(failed.value.failures, key=lambda f: f.snippet.id)
+    assert str(hidden_failure) == (
+        "snippets/demo/hidden.py:3: ModuleNotFoundError: No module named 'greet'"
+    )
+    assert str(reads_failure).startswith("snippets/demo/reads.py:3: FileNotFoundError")
+    source = tmp_path.resolve() / "snippets" / "demo" / "reads.py"
+    assert f'File "{source}", line 3' in reads_failure.traceback  # the frame names the source
+
+
 def execute_notebook(path: Path, folder: Path):
     """Run a notebook with a fresh kernel in ``folder``; return the executed notebook."""
     import nbformat
@@ -471,6 +492,8 @@ def test_helper_snippet_is_offered_as_a_zip_and_a_notebook_that_run_alone(tmp_pa
     with zipfile.ZipFile(result.folder / "hello.zip") as archive:
         assert sorted(archive.namelist()) == ["greet.py", "hello.py"]
         archive.extractall(alone)
+        held = {name: hashlib.sha256(archive.read(name)).hexdigest() for name in archive.namelist()}
+    assert result.ran == held  # the build ran exactly what the .zip holds
     assert (alone / "hello.py").read_text() == USES_HELPER  # the exact file, not a rewrite
     proc = subprocess.run([sys.executable, "hello.py"], cwd=alone, capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout == "hello\n", proc.stderr

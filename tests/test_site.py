@@ -3,8 +3,9 @@
 Every page of site/ is served from 127.0.0.1 and visited in headless Chromium, in the light and
 the dark palette (switched with Material's toggle, as a reader does). The gates live in
 tests/gates.py; a failure lists one line per problem: "page: gate: element — detail".
-Full-page screenshots of every page in both palettes go to build/screenshots/ (git-ignored), and
-build/gates-report.txt gets the five heaviest pages and the browser run time.
+build/gates-report.txt gets the five heaviest pages and the browser run time. With
+KERNELSITE_SCREENSHOTS=folder (``make screenshots``), full-page screenshots of every page in both
+palettes go to that folder too, for people to look at (they are left out of ``make test``).
 
 Each heavy gate is ONE test item, so `pytest -n 2` never runs it twice; the browser gates are
 subtests of a single browser session.
@@ -27,7 +28,7 @@ from conftest import GATES_REPORT, ROOT
 
 SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 BUILD = ROOT / "build"
-SCREENSHOTS = BUILD / "screenshots"
+SCREENSHOTS = os.environ.get("KERNELSITE_SCREENSHOTS")
 
 SHOWN = 40  # problems listed in a failure message (the rest are counted)
 BROWSER_GATES = {
@@ -62,14 +63,16 @@ def test_pages_pass_the_browser_gates(site, subtests):
     page_list = gates.pages(site)
     assert "index.html" in page_list and "404.html" in page_list, page_list
     start = time.perf_counter()
-    visits = gates.visit_site(site, page_list, SCREENSHOTS)
+    screenshots = ROOT / SCREENSHOTS if SCREENSHOTS else None
+    visits = gates.visit_site(site, page_list, screenshots)
     seconds = time.perf_counter() - start
     weights = gates.page_weights(site, {v.page: v.loaded for v in visits})
 
     text = "\n".join(
         [
             f"Browser gates: {len(visits)} pages of {site}, light and dark, {seconds:.1f} s",
-            f"(slowest page {max(v.seconds for v in visits):.1f} s); screenshots in {SCREENSHOTS}",
+            f"(slowest page {max(v.seconds for v in visits):.1f} s)"
+            + (f"; screenshots in {screenshots}" if screenshots else ""),
             "",
             "Five heaviest pages:",
             gates.heaviest_table(weights),

@@ -69,7 +69,7 @@ HEAVY = [
     "sklearn.model_selection",
 ]
 PRELOAD = {
-    "code": [*HEAVY, "kernelsite.capture"],  # kernelsite.capture records the values
+    "code": [*HEAVY, "kernelsite.values"],  # kernelsite.values records the values
     # What ipykernel needs, except ipykernel.kernelapp, whose defaults read the kernel's
     # environment (JPY_PARENT_PID) when it is imported: each kernel child imports it.
     "kernel": [*HEAVY, "ipykernel.ipkernel", "ipykernel.zmqshell", "IPython.core.shellapp"],
@@ -226,7 +226,7 @@ def run_script(request: dict) -> None:
     import importlib.machinery
     import resource
 
-    from kernelsite.capture import simple_values
+    from kernelsite.values import simple_values
 
     path = os.path.abspath(sys.argv[0])  # __file__ is absolute, sys.argv[0] as typed
     loader = importlib.machinery.SourceFileLoader("__main__", path)
