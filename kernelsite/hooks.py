@@ -35,7 +35,16 @@ MATH_FONT = Path(
 state: dict = {}
 TABLE = re.compile(r"<table>.*?</table>", re.DOTALL)
 ABBR = re.compile(r'<abbr title="([^"]*)">(.*?)</abbr>', re.DOTALL)
-CODE_AREA = re.compile(r'(<div)( class="[^"]*\b(?:highlight|jp-InputArea|jp-OutputArea)[\s"])')
+# What the search index leaves out: code blocks and printed output (Markdown pages: the
+# highlight box; notebook pages: every <pre>, the cells' prompts, and the copy button's notice
+# and hidden text).
+# Material's search parser ends an exclusion at the first closing tag of the same name, so the
+# mark goes on elements that hold no element of their own kind (a notebook's cell areas do).
+SEARCH_EXCLUDED = re.compile(
+    r"<(?:pre\b"
+    r'|div(?= class="(?:[^"]*\bhighlight|jp-(?:Input|Output)Prompt|clipboard-copy-txt)[\s"])'
+    r'|span(?= class="notice"))'
+)
 
 
 def on_startup(command, dirty):
@@ -237,7 +246,7 @@ def scrollable_tables(html: str) -> str:
 
 def finish_html(html: str) -> str:
     # Code and printed output stay out of the search index, which every page downloads.
-    html = CODE_AREA.sub(r"\1 data-search-exclude\2", html)
+    html = SEARCH_EXCLUDED.sub(lambda m: f"{m[0]} data-search-exclude", html)
     return mathml.render(scrollable_tables(first_tooltips_only(html)))
 
 

@@ -766,3 +766,30 @@ def test_dark_and_narrow_variants_are_byte_identical_across_runs(tmp_path):
         assert (first.folder / name).read_bytes() == (
             second["demo/wide.py"].folder / name
         ).read_bytes(), name
+
+
+def test_search_index_leaves_out_notebook_code_and_output_but_keeps_prose():
+    from material.plugins.search.plugin import Parser
+
+    from kernelsite import hooks
+
+    prose = (
+        '<div class="jp-Cell jp-MarkdownCell"><div class="jp-InputArea"><div class="jp-Prompt">'
+        '</div><h2 id="t">Title</h2><p>Prose to find.</p></div></div>'
+    )
+    code = (
+        '<div class="jp-Cell jp-CodeCell"><div class="jp-InputArea">'
+        '<div class="jp-InputPrompt jp-InputArea-prompt">In [1]:</div>'
+        '<div class="highlight-ipynb"><div class="notices"><span class="notice">Copied!</span>'
+        "</div><pre><span>import</span> torch\n<span>print</span>(42)</pre>"
+        '<div class="clipboard-copy-txt" id="cell-1">import torch\nprint(42)</div></div></div>'
+        '<div class="jp-OutputArea"><div class="jp-OutputArea-output"><pre>42</pre></div></div>'
+        "</div><p>More prose.</p>"
+    )
+    parser = Parser()
+    parser.feed(hooks.finish_html(prose + code))
+    parser.close()
+    text = " ".join("".join(s.title + s.text) for s in parser.data)
+    assert "Prose to find." in text and "More prose." in text
+    for left_out in ("In [1]:", "Copied!", "torch", "42"):
+        assert left_out not in text, f"{left_out!r} reached the search index: {text}"

@@ -15,6 +15,7 @@ Set KERNELSITE_SITE=/some/folder to check a site built elsewhere.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -98,10 +99,17 @@ def test_internal_links_and_anchors_resolve(site):
     fail_on(gates.broken_links(site), "broken internal link or anchor")
 
 
-def test_search_index_holds_text_not_figures(site):
-    """Every page downloads the search index: a figure's data in it would weigh on all of them."""
+def test_search_index_holds_prose_not_code_or_figures(site):
+    """Every page downloads the search index: a figure's data or the code in it would weigh on
+    all of them, and code would crowd the results."""
     index = (site / "search" / "search_index.json").read_text(encoding="utf-8")
     assert "kernelsite-figure" not in index and "base64," not in index
+    entries = json.loads(index)["docs"]
+    for code in ("import torch", "plt.subplots(", "In [1]:", "Copied!"):
+        found = [e["location"] for e in entries if code in e["text"]]
+        assert not found, f"{code!r} in the search index, from {found}"
+    notebook_prose = "bilinear interpolation"  # a sentence of the visualising page
+    assert any(notebook_prose in e["text"] for e in entries if e["location"].startswith("vis"))
 
 
 def test_html_is_valid_for_the_nu_checker(site):
