@@ -73,8 +73,10 @@ browser-deps:
 	@command -v java >/dev/null || (echo "==> Installing Debian's Java runtime" && \
 	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null)
 
+# Two workers; one that runs out of tests takes some from the other (the tests' lengths differ
+# a lot: the browser gates are one test of minutes), so neither waits for the other at the end.
 pytest: $(STAMP) $(FONT) browser-deps
-	$(BIN)/pytest -n 2 --durations=15
+	$(BIN)/pytest -n 2 --dist worksteal --durations=15
 
 test: lint build pytest
 
