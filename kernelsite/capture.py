@@ -62,7 +62,7 @@ def run(
     # Snippets run side by side: each gets its share of the cores, in torch and in numpy's BLAS.
     torch.set_num_threads(threads)
     threadpool_limits(threads)
-    out_dir = out_dir.resolve()
+    out_dir, source = out_dir.resolve(), snippet.parent.resolve()
     work = out_dir / "files"  # the reader's folder: the download's files, then what it writes
     work.mkdir()
     ran = {}  # file name -> SHA-256 of the bytes run (the downloads hold the same bytes)
@@ -92,7 +92,7 @@ def run(
             line = error.lineno
         # the frames name the sources, whose bytes (so line numbers) the copies have
         trace = "".join(traceback.format_exception(type(error), error, tb)).replace(
-            f'File "{work}{os.sep}', f'File "{snippet.parent.resolve()}{os.sep}'
+            f'File "{work}{os.sep}', f'File "{source}{os.sep}'
         )
         (out_dir / "error.json").write_text(
             json.dumps(
@@ -106,13 +106,12 @@ def run(
         )
         raise SystemExit(1) from None
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
-    source_folder = str(snippet.parent.resolve())
     result = {
         "seconds": round(seconds, 2),
         "cpu_seconds": round(cpu_seconds, 2),
         "stdout": stdout.getvalue(),
         "warnings": [
-            f"{w.filename.replace(str(work), source_folder)}:{w.lineno}: "
+            f"{w.filename.replace(str(work), str(source))}:{w.lineno}: "
             f"{w.category.__name__}: {w.message}"
             for w in caught
         ],

@@ -159,8 +159,9 @@ def code_files(download: Path) -> dict[str, bytes]:
     return {download.name: download.read_bytes()}
 
 
-SNIPPET_CODE = [d for d in downloads(".py", ".zip") if d.startswith("snippets/")]
-PAGE_SCRIPTS = [d for d in downloads(".py", ".zip") if not d.startswith("snippets/")]
+CODE = downloads(".py", ".zip")
+SNIPPET_CODE = [d for d in CODE if d.startswith("snippets/")]
+PAGE_SCRIPTS = [d for d in CODE if not d.startswith("snippets/")]
 
 
 @pytest.mark.parametrize("relative", SNIPPET_CODE)
