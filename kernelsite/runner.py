@@ -100,9 +100,15 @@ def _imported_modules(source: str) -> frozenset[str]:
     return frozenset(name.split(".")[0] for name in _imported_names(ast.parse(source)))
 
 
+# Helper modules that snippets of several chapters import live in this folder below the snippets.
+COMMON = "common"
+
+
 def local_imports(path: Path) -> list[Path]:
-    """Sibling modules a snippet imports (found by reading its source), recursively."""
-    siblings = {p.stem: p for p in path.parent.glob("*.py") if p != path}
+    """Helper modules a snippet imports (found by reading its source), recursively: its siblings,
+    and the modules of the snippets' ``common/`` folder (a sibling of the same name wins)."""
+    common = path.parent.parent / COMMON if path.parent.name != COMMON else path.parent
+    siblings = {p.stem: p for p in [*common.glob("*.py"), *path.parent.glob("*.py")] if p != path}
     found: list[Path] = []
     todo = [path]
     while todo and siblings:

@@ -54,7 +54,8 @@ def snippet_module(snippet_id: str):
     import time runs completely.
     """
     path = SNIPPETS / snippet_id
-    sys.path.insert(0, str(path.parent))
+    folders = [str(path.parent), str(SNIPPETS / "common")]  # its helpers: siblings, common/
+    sys.path[:0] = folders
     try:
         name = f"snippet_{snippet_id.removesuffix('.py').replace('/', '_')}"
         spec = importlib.util.spec_from_file_location(name, path)
@@ -62,7 +63,8 @@ def snippet_module(snippet_id: str):
         spec.loader.exec_module(module)
         return module
     finally:
-        sys.path.remove(str(path.parent))
+        for folder in folders:
+            sys.path.remove(folder)
 
 
 def notebook_client(
