@@ -132,8 +132,10 @@ def fingerprint(paths: list[Path], salt: bytes = b"") -> str:
 
 def discover(snippets_dir: Path, salt: bytes = b"") -> list[Snippet]:
     """Every ``*.py`` below ``snippets_dir``; its key hashes its source, its local imports,
-    the build glue and ``salt`` (the dependency lock)."""
-    glue = fingerprint(GLUE_FILES, salt).encode()
+    the build glue, ``salt`` (the dependency lock) and the seed batch (``FIRST_SEED``, which
+    ``paired.seeds`` reads: a build with another batch is another result)."""
+    batch = os.environ.get("FIRST_SEED", "").encode()
+    glue = fingerprint(GLUE_FILES, salt + batch).encode()
     snippets = []
     for path in sorted(snippets_dir.rglob("*.py")):
         if "__pycache__" in path.parts:

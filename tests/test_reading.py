@@ -78,7 +78,16 @@ def test_no_table_cell_breaks_a_word_at_390_px(pages, chapter):
 
 # -- Figures follow the palette, and phones get the narrow layout ---------------------------------
 
-CHAPTERS = ["fixed/", "notation/", "weights/", "learning/", "initialisation/", "line/", "words/"]
+CHAPTERS = [
+    "fixed/",
+    "notation/",
+    "weights/",
+    "learning/",
+    "initialisation/",
+    "line/",
+    "words/",
+    "real/",
+]
 # Multi-panel figures that must be laid out again for a phone (page, snippet folder).
 NARROW = [
     ("notation/", "notation/conv_arithmetic/"),

@@ -40,10 +40,8 @@ def paired(a, b):
     if n < 2:
         raise ValueError("a paired comparison needs at least two seeds")
     mean, se = float(d.mean()), float(d.std(ddof=1) / np.sqrt(n))
-    if se == 0:  # every seed gave the same difference: no spread to test against
-        p = 1.0 if mean == 0 else 0.0
-    else:
-        p = float(2 * stats.t.sf(abs(mean / se), df=n - 1))
+    # The paired t-test; when every seed gave the same difference there is no spread to test.
+    p = float(2 * stats.t.sf(abs(mean) / se, df=n - 1)) if se > 0 else float(mean == 0)
     verdict = "not established" if p >= LEVEL else ("higher" if mean > 0 else "lower")
     return {
         "mean": mean,
