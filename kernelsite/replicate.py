@@ -1,7 +1,7 @@
 """``make replicate``: every comparison again on a second, disjoint batch of seeds.
 
 A comparison snippet imports ``paired`` (``snippets/common/paired.py``), draws its seeds with
-``paired.seeds(n)`` and records each comparison as the dict ``paired.paired`` returns. This runs
+its ``seeds(n)`` and records each comparison as the dict ``paired.paired`` returns. This runs
 such a snippet as the build does (a folder holding only it and its helpers, one thread), with
 ``FIRST_SEED`` set, and lists every verdict it recorded. The first batch is the build's own run
 (read from the snippet cache, or run here when the cache lacks it); the second starts at
@@ -27,12 +27,12 @@ OFFSET = 1000
 
 
 def comparison_snippets() -> list[runner.Snippet]:
-    """The snippets that draw their seeds from ``paired`` (the helper itself excluded)."""
+    """The snippets that import ``paired`` and draw their seeds with its ``seeds(n)``."""
     lock = (ROOT / "requirements.lock").read_bytes()
     return [
         s
         for s in runner.discover(SNIPPETS, lock)
-        if any(h.stem == "paired" for h in s.helpers) and "paired.seeds(" in s.path.read_text()
+        if any(h.stem == "paired" for h in s.helpers) and "seeds(" in s.path.read_text()
     ]
 
 
