@@ -538,6 +538,10 @@ plt.show()
 # - [Olah et al. 2020](../references/#olah-2020), *An Overview of Early Vision in InceptionV1*:
 #   the first five layers of a large network, channel by channel.
 #
+# [Up close, a real network](../real/#from-edges-to-parts-the-five-stages) takes the first of
+# these tools to a large trained network: the photo patches that most excite a few units deep
+# inside VGG16, and what each of its five stages draws.
+#
 # ## The numbers of this run
 
 # %%

@@ -48,6 +48,8 @@ CODE = re.compile(
     re.MULTILINE | re.DOTALL,
 )
 FIELD = re.compile(r"\.(\w+)|\[(\d+)\]")
+# Where a directive starts: one that none of the patterns above matches is malformed.
+OPENING = re.compile(r"\{\{\s*(?:snippet|value)\b")
 
 
 @dataclass
@@ -70,6 +72,15 @@ def directives(markdown: str) -> list[tuple[str, re.Match]]:
         if not any(a <= match.start() < b for a, b in protected)
     ]
     return sorted(found, key=lambda item: item[1].start())
+
+
+def malformed(markdown: str, found: list[tuple[str, re.Match]]) -> list[re.Match]:
+    """Directive openings outside code that no directive pattern matched (a name with a hyphen,
+    a missing brace): left alone they would reach the reader as raw text."""
+    covered = [m.span() for _, m in found] + [m.span() for m in CODE.finditer(markdown)]
+    return [
+        m for m in OPENING.finditer(markdown) if not any(a <= m.start() < b for a, b in covered)
+    ]
 
 
 def references(markdown: str) -> list[tuple[str, int]]:
@@ -332,8 +343,11 @@ def render(
         return text.replace("\n", "\n" + indent)
 
     replace = {"block": block, "value": indented_value, "link": link}
+    found = directives(markdown)
+    for opening in malformed(markdown, found):
+        raise error(opening, f"malformed directive: {markdown[opening.start() :][:60]!r}")
     out, end = [], 0
-    for kind, match in directives(markdown):
+    for kind, match in found:
         if match.start() < end:  # a value inside a link's text: the link replaced it
             continue
         out += [markdown[end : match.start()], replace[kind](match)]

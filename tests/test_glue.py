@@ -207,6 +207,11 @@ def test_failing_snippet_names_file_line_and_page(tmp_path, caplog):
             "docs/index.md:3: demo/figs.py value sizes.key: sizes is a list without key 'key'",
         ),
         ("# P\n\n$\\frac{1}{$\n", "docs/index.md: cannot convert LaTeX"),
+        (
+            "# P\n\nSee {{ value demo/figs.py sizes.a-b }}.\n",
+            "docs/index.md:3: malformed directive: '{{ value demo/figs.py sizes.a-b }}",
+        ),
+        ("# P\n\n\n{{ snippet demo/figs.py }\n", "docs/index.md:4: malformed directive"),
     ],
 )
 def test_bad_page_fails_naming_page_and_line(tmp_path, caplog, page, expected):

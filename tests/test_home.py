@@ -59,6 +59,19 @@ def test_reported_statistics_are_consistent(home):
     assert home.chance_of_learned_mean == pytest.approx(
         np.mean(home.random_best >= home.learned_mean)
     )
+    # the page's "seed by seed": the paired difference after minus before training
+    differences = home.learned_best - home.initial_best
+    assert home.training["mean"] == pytest.approx(differences.mean())
+    assert home.training["se"] == pytest.approx(differences.std(ddof=1) / np.sqrt(home.n_seeds))
+    assert home.training["wins"] == (differences > 0).sum()
+
+
+def test_each_network_sees_its_own_mini_batch_order(home):
+    orders = home.orders  # the last epoch's order of the training images, one row per network
+    assert orders.shape == (home.n_seeds, len(home.train))
+    for order in orders:  # every network sees every training image once per epoch ...
+        assert torch.equal(order.sort().values, home.train.sort().values)
+    assert len({tuple(order.tolist()) for order in orders}) == home.n_seeds  # ... in its own order
 
 
 def test_the_figure_shows_the_median_seed(home):

@@ -23,11 +23,13 @@ def snippet_definitions(snippet_id: str, stop: str) -> dict:
     source = path.read_text(encoding="utf-8")
     header = next(line for line in source.splitlines() if line.startswith("# %%") and stop in line)
     namespace = {"__name__": "snippet_definitions"}
-    sys.path.insert(0, str(path.parent))
+    folders = [str(path.parent), str(SNIPPETS / "common")]  # its helpers: siblings, common/
+    sys.path[:0] = folders
     try:
         exec(compile(source[: source.index(header)], str(path), "exec"), namespace)
     finally:
-        sys.path.remove(str(path.parent))
+        for folder in folders:
+            sys.path.remove(folder)
     return namespace
 
 
@@ -252,6 +254,15 @@ def test_summed_losses_give_each_network_its_own_gradient(frozen):
     assert torch.allclose(together.head.weight.grad[1], alone.head.weight.grad[0], atol=1e-6)
 
 
+def test_each_seed_draws_its_own_mini_batches_apart_from_its_start():
+    order_generator = snippet_module("initialisation/seeds_at_once.py").order_generator
+    first, second = (torch.randperm(100, generator=order_generator(s)) for s in (0, 1))
+    assert not torch.equal(first, second)  # another seed, another order
+    assert torch.equal(first, torch.randperm(100, generator=order_generator(0)))  # reproducible
+    torch.manual_seed(0)  # the stream that drew seed 0's starting weights is a different one
+    assert not torch.equal(torch.rand(100), torch.rand(100, generator=order_generator(0)))
+
+
 def test_written_out_adam_matches_torch_optim_adam_bit_for_bit():
     adam = snippet_module("initialisation/seeds_at_once.py").Adam
     torch.manual_seed(0)
@@ -274,5 +285,6 @@ def test_every_timeline_entry_has_a_reference_entry():
     timeline = snippet_module("initialisation/random_kernels_timeline.py")
     ids = set(re.findall(r'<span id="([^"]+)"></span>', (ROOT / "docs/references.md").read_text()))
     for year, who, _, _ in timeline.EVENTS:
-        first_author = who.split()[0].rstrip(",").lower()
+        # the first author's surname, particles included: "von der Malsburg" -> von-der-malsburg
+        first_author = re.split(r",| &| et al", who)[0].strip().lower().replace(" ", "-")
         assert f"{first_author}-{year}" in ids, f"no reference for {who} {year}"

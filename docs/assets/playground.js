@@ -9,6 +9,11 @@
 //   out[y, x] = sum over i, j of  padded[y + i, x + j] * w[i, j]      (cross-correlation)
 // with w the kernel flipped in both directions when "convolution" is chosen.
 //
+// Besides the kernels designed by hand (below), the page offers kernels a network learned: the
+// placeholder's link marked data-kernels names a JSON file, written when the site is built from
+// the network's weights (snippets/real/playground_presets.py), that this module loads and adds
+// to the presets (see addLearned). No number of those kernels is written in this file.
+//
 // A read-only view of the state is exposed as window.playground (raw output values, the pixel
 // under the inspector, timings) so that the site's tests can compare the output with PyTorch;
 // window.playground.benchmark() times updates of the bundled photos (see Playground.benchmark).
@@ -46,6 +51,27 @@ export const PRESETS = {
   custom: { label: "Custom (edit the numbers)" },
 };
 
+// Kernels learned by a network, added when their file has loaded: name -> 9 weights, row by row.
+const LEARNED = {};
+
+/**
+ * Add learned 3 × 3 kernels to the presets, from the file the page links to:
+ * {kernels_in_layer, scale, kernels: [{id, unit, label, weights: 3 rows of 3}]}. Returns the names
+ * added.
+ */
+export function addLearned(file) {
+  const names = [];
+  for (const { id, unit, label, weights } of file.kernels) {
+    const values = weights.flat().map(Number);
+    if (values.length !== 9 || !values.every(Number.isFinite)) throw new Error(`kernel ${id} is not 3 × 3 numbers`);
+    LEARNED[id] = values;
+    // Signed outputs of any size: shown rescaled, negative dark and positive bright.
+    PRESETS[id] = { label, size: 3, display: ["rescale", false], learned: { unit, scale: file.scale, of: file.kernels_in_layer } };
+    names.push(id);
+  }
+  return names;
+}
+
 function grid(size, f) {
   const r = (size - 1) / 2;
   const w = new Float64Array(size * size);
@@ -67,6 +93,7 @@ function centred3(values, size) {
 /** The weights (row by row) of a preset kernel of size × size. Angles in degrees. */
 export function presetKernel(name, size, { sigma = 1, theta = 0, frequency = 0.2 } = {}) {
   if (name in FIXED) return centred3(FIXED[name], size);
+  if (name in LEARNED) return centred3(LEARNED[name], size);
   if (name === "box") return new Float64Array(size * size).fill(1 / (size * size));
   if (name === "gaussian") {
     const w = grid(size, (x, y) => Math.exp(-(x * x + y * y) / (2 * sigma * sigma)));
@@ -428,7 +455,8 @@ export function frequencyResponse(w, k, N = FREQ_N) {
  *   "zero"        every weight is 0
  *   "identity"    one non-zero weight, in the centre (scale: its value)
  *   "shift"       one non-zero weight elsewhere: output[y, x] = scale · input[y + dy, x + dx]
- *   "edge"        dc ≈ 0 (below 1/1000 of the largest gain): flat regions give 0 (high-pass)
+ *   "edge"        dc ≈ 0 (below 1/100 of the largest gain): flat regions give 0 (high-pass); a
+ *                 learned kernel sums to nearly, not exactly, 0
  *   "smoothing"   dc > 0 and no frequency gets more gain than zero frequency (low-pass)
  *   "sharpening"  dc > 0 and no frequency gets less gain than zero frequency, some get more
  *   "other"       anything else (a band-pass such as the Gabor, or dc < 0)
@@ -452,7 +480,7 @@ export function classifyKernel(w, k, mag) {
   }
   const tolerance = 1e-9 * peak;
   let kind = "other";
-  if (Math.abs(dc) <= 1e-3 * peak) kind = "edge";
+  if (Math.abs(dc) <= 1e-2 * peak) kind = "edge";
   else if (dc > 0 && peak <= dc + tolerance) kind = "smoothing";
   else if (dc > 0 && low >= dc - tolerance) kind = "sharpening";
   return { kind, dc, peak };
@@ -606,7 +634,9 @@ let uid = 0;
 class Playground {
   constructor(root) {
     this.root = root;
-    this.images = [...root.querySelectorAll("a[href]")].map((a) => ({ label: a.textContent.trim(), url: a.href }));
+    this.images = [...root.querySelectorAll("a[href]:not([data-kernels])")].map((a) => ({ label: a.textContent.trim(), url: a.href }));
+    this.kernelsUrl = root.querySelector("a[href][data-kernels]")?.href;
+    this.learned = null; // the names of the learned presets, once their file is loaded
     this.size = 5;
     this.preset = "gaussian";
     this.params = { sigma: 1, theta: 0, frequency: 0.15 };
@@ -650,8 +680,13 @@ class Playground {
     const status = el("p", { id: id("status"), class: "kp-status" });
 
     const presetSelect = el("select", { id: id("preset") });
-    for (const [name, { label }] of Object.entries(PRESETS)) presetSelect.append(el("option", { value: name, text: label }));
+    const designed = el("optgroup", { label: "Designed by hand" });
+    for (const [name, { label }] of Object.entries(PRESETS)) {
+      if (name !== "custom") designed.append(el("option", { value: name, text: label }));
+    }
+    presetSelect.append(designed, el("option", { value: "custom", text: PRESETS.custom.label }));
     presetSelect.value = this.preset;
+    const presetNote = el("p", { id: id("preset-note"), class: "kp-note", hidden: true });
     const sizeSelect = el("select", { id: id("size") });
     for (const s of SIZES) sizeSelect.append(el("option", { value: String(s), text: `${s} × ${s}` }));
     sizeSelect.value = String(this.size);
@@ -734,6 +769,7 @@ class Playground {
         inspectHelp, el("div", { class: "kp-row" }, channelField), inspectTables, inspectSum, padNote, live),
       el("fieldset", {}, el("legend", { text: "Kernel" }),
         el("div", { class: "kp-row" }, label(presetSelect, "Preset "), label(sizeSelect, "Size ")),
+        presetNote,
         el("div", { class: "kp-row" }, sliders.sigma.wrap, sliders.theta.wrap, sliders.frequency.wrap),
         el("div", { class: "kp-kernel" }, el("div", {}, gridLabel, gridScroll, gridHint, sum), freqFigure)),
       el("fieldset", {}, el("legend", { text: "Options" }),
@@ -742,7 +778,7 @@ class Playground {
         el("div", { class: "kp-row" }, label(range, "Display "), label(absolute, "Absolute value"), label(showFreq, "Show the frequency response")),
         note)));
 
-    Object.assign(this, { imageSelect, file, inCanvas, outCanvas, error, status, presetSelect, sizeSelect, sliders,
+    Object.assign(this, { imageSelect, file, inCanvas, outCanvas, error, status, presetSelect, presetNote, sizeSelect, sliders,
       gridBox, gridLabel, sum, flip, normalise, padding, range, absolute, showFreq, freqCanvas, freqNote, freqFigure, note,
       windowBox, cursor, gridScroll, gridHint, channel, channelField, inspectTables, inspectSum, padNote, live });
 
@@ -784,8 +820,26 @@ class Playground {
   }
 
   showPresetControls() {
-    const used = PRESETS[this.preset].params || {};
-    for (const [name, { wrap }] of Object.entries(this.sliders)) wrap.hidden = !(name in used);
+    const { params = {}, learned } = PRESETS[this.preset];
+    for (const [name, { wrap }] of Object.entries(this.sliders)) wrap.hidden = !(name in params);
+    this.presetNote.hidden = !learned;
+    this.presetNote.textContent = learned
+      ? `Learned by VGG16: kernel ${learned.unit} of the ${learned.of} in its first layer, its three colour slices added up (its response to a grey image) and multiplied by ${learned.scale}, as the network reads pixels from 0 to ${learned.scale} and this page from 0 to 1. Unflipped and away from the border, the output is the network's own value for a grey photo, up to a constant.`
+      : "";
+  }
+
+  /** Load the learned kernels the page links to and offer them as presets, in their own group. */
+  async loadLearned(url) {
+    const group = el("optgroup", { label: "Learned by VGG16 (first layer)" });
+    this.presetSelect.insertBefore(group, this.presetSelect.querySelector("option[value=custom]"));
+    try {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      for (const name of addLearned(await response.json())) group.append(el("option", { value: name, text: PRESETS[name].label }));
+    } catch (problem) {
+      group.append(el("option", { disabled: true, text: `Could not load VGG16's kernels (${problem.message})` }));
+    }
+    this.learned = [...group.querySelectorAll("option:not([disabled])")].map((option) => option.value);
   }
 
   buildGrid() {
@@ -1021,7 +1075,11 @@ class Playground {
     const a = this.applied;
     const op = a.flip ? "convolution" : "cross-correlation";
     const shown = `${this.absolute.checked ? "absolute value, " : ""}${formatNumber(lo)} shown black, ${formatNumber(hi)} white`;
-    const text = `Output: ${op} with the ${a.size} × ${a.size} ${this.preset === "custom" ? "custom" : PRESETS[this.preset].label.toLowerCase()} kernel, ${a.padding} padding; ${shown}. Arrow keys choose the pixel shown in the pixel inspector.`;
+    const preset = PRESETS[this.preset];
+    const which = preset.learned
+      ? `VGG16's learned kernel ${preset.learned.unit}, ${a.size} × ${a.size}`
+      : `the ${a.size} × ${a.size} ${this.preset === "custom" ? "custom" : preset.label.toLowerCase()} kernel`;
+    const text = `Output: ${op} with ${which}, ${a.padding} padding; ${shown}. Arrow keys choose the pixel shown in the pixel inspector.`;
     canvas.setAttribute("aria-label", text);
     document.getElementById(this.id("out-caption")).textContent = `Output: ${op}, ${a.padding} padding; ${shown}`;
   }
@@ -1225,7 +1283,9 @@ function start() {
     get passes() { return playground.passes; },
     get version() { return playground.version; },
     get error() { return playground.error.hidden ? "" : playground.error.textContent; },
+    get learned() { return playground.learned && [...playground.learned]; },
   });
+  if (playground.kernelsUrl) playground.loadLearned(playground.kernelsUrl);
   if (playground.images.length) playground.loadUrl(playground.images[0]);
 }
 

@@ -4,16 +4,15 @@
 - `Adam`: the update of `torch.optim.Adam` (default betas and eps), written out. It gives the same
   numbers; it exists because creating the first `torch.optim` optimiser imports PyTorch's
   compiler, about two seconds of start-up for a snippet that trains for three.
-- `binomial_se(p, n)`: the sampling error of one accuracy p measured on n test images.
+- `order_generator(seed)`: a seed's own random stream for its mini-batch order.
 
 The chapter's tests check `Adam` against `torch.optim.Adam`, bit for bit.
 
-Needs: pip install scikit-learn==1.9.1 torch==2.13.0
+Needs: pip install numpy==2.4.6 scikit-learn==1.9.1 torch==2.13.0
 """
 
 # %%
-import math
-
+import numpy as np
 import torch
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
@@ -55,9 +54,12 @@ class Adam:
             p.addcdiv_(m, denominator, value=-self.lr / (1 - 0.9**self.steps))
 
 
-def binomial_se(p, n):
-    """Standard error of an accuracy p measured on n independent test images."""
-    return math.sqrt(p * (1 - p) / n)
+def order_generator(seed):
+    """Seed `seed`'s own stream for its mini-batch order. `torch.manual_seed(seed)` drew the
+    network's starting weights; this stream is derived from (seed, 1), so that it does not repeat
+    those numbers, and two methods run on the same seed see the same batches."""
+    (state,) = np.random.SeedSequence([seed, 1]).generate_state(1)
+    return torch.Generator().manual_seed(int(state))
 
 
 # %% Run as a script: the split, and one Adam step on a toy problem.

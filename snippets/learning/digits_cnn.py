@@ -3,8 +3,9 @@
 The data are scikit-learn's 8 x 8 handwritten digits (1,797 images, shipped with the package).
 `train` trains one network. `train_together` trains several networks (one per random seed) at
 the cost of about one: it computes them as a single network whose grouped convolutions keep
-them apart. Run as a script, it checks the shapes and the parameter count of the network, and
-that training networks together gives what training them one by one gives.
+them apart; given one seed per network, each also draws its own mini-batches and dropout masks.
+Run as a script, it checks the shapes and the parameter count of the network, and that training
+networks together gives what training them one by one gives.
 
 Needs: pip install scikit-learn==1.9.1 torch==2.13.0
 """
@@ -96,10 +97,11 @@ def _stack(models):
     return params
 
 
-def _together(params, x, n_models, dropout, training):
+def _together(params, x, n_models, dropout, training, generators=None):
     """The forward pass of n_models copies of make_cnn's network, with stacked parameters.
 
     x is one batch for all models (B, 1, 8, 8) or one batch per model (n_models, B, 1, 8, 8).
+    `generators` (one per model) draw the dropout masks; without them, torch's global one does.
     Returns the class scores (n_models, B, n_classes).
     """
     if x.dim() == 4:  # the same images for every model: one ordinary convolution
@@ -114,7 +116,11 @@ def _together(params, x, n_models, dropout, training):
     h = F.conv2d(h, params["3.weight"], params["3.bias"], padding=1, groups=n_models)
     h = F.relu(F.max_pool2d(h, 2))  # (B, n_models * 16, 2, 2)
     h = h.reshape(len(h), n_models, -1).transpose(0, 1)  # (n_models, B, 64): each model's Flatten
-    h = F.dropout(h, dropout, training)
+    if generators is None or not training or dropout == 0:
+        h = F.dropout(h, dropout, training)
+    else:  # model i's mask from its own generator: keep with probability 1 - p, scale up
+        keep = torch.stack([torch.rand(h.shape[1:], generator=g) >= dropout for g in generators])
+        h = h * keep / (1 - dropout)
     return torch.baddbmm(params["8.bias"].unsqueeze(1), h, params["8.weight"].transpose(1, 2))
 
 
@@ -123,34 +129,43 @@ def train_together(models, x, y, epochs=10, batch_size=64, lr=1e-2, seed=0):
 
     Each network keeps its own weights, dropout masks and Adam state, and gets exactly the
     gradient of its own loss (the losses are summed, and each loss depends only on its own
-    network's weights); all of them see the same mini-batches in the same order. x and y hold
-    the same images for every network, (N, 1, 8, 8) and (N,), or one set per network,
-    (n_models, N, 1, 8, 8) and (n_models, N). The trained weights are written back into
-    `models`; frozen parameters (requires_grad=False) are left alone. Returns the loss of each
-    epoch, shape (epochs, n_models).
+    network's weights). With one integer `seed`, all of them see the same mini-batches in the
+    same order; with a list of seeds, one per network, network i draws its own order of
+    mini-batches and its own dropout masks from seeds[i]. x and y hold the same images for every
+    network, (N, 1, 8, 8) and (N,), or one set per network, (n_models, N, 1, 8, 8) and
+    (n_models, N). The trained weights are written back into `models`; frozen parameters
+    (requires_grad=False) are left alone. Returns the loss of each epoch, (epochs, n_models).
     """
     n_models = len(models)
     params = _stack(models)
     optimizer = torch.optim.Adam([p for p in params.values() if p.requires_grad], lr=lr)
     per_model = x.dim() == 5
     x = x if per_model else x.contiguous(memory_format=torch.channels_last)
-    generator = torch.Generator().manual_seed(seed)  # the order of the mini-batches
+    own_order = not isinstance(seed, int)  # one seed per network
+    seeds = list(seed) if own_order else [seed]
+    generators = [torch.Generator().manual_seed(s) for s in seeds]  # mini-batches (and masks)
+    dropout_generators = generators if own_order else None
     n_examples = x.shape[1] if per_model else len(x)
+    rows = torch.arange(n_models)[:, None]
     epoch_losses = []
     for _ in range(epochs):
-        order = torch.randperm(n_examples, generator=generator)
+        order = torch.stack([torch.randperm(n_examples, generator=g) for g in generators])
         total = torch.zeros(n_models)
         for start in range(0, n_examples, batch_size):
-            batch = order[start : start + batch_size]
-            images, labels = (x[:, batch], y[:, batch]) if per_model else (x[batch], y[batch])
-            scores = _together(params, images, n_models, models[0][-2].p, training=True)
+            batch = order[:, start : start + batch_size]  # (1 or n_models, B)
+            if own_order:  # network i's own mini-batch: one batch per network
+                pick = (rows, batch) if per_model else (batch,)
+            else:
+                pick = (slice(None), batch[0]) if per_model else (batch[0],)
+            images, labels = x[pick], y[pick]
+            scores = _together(params, images, n_models, models[0][-2].p, True, dropout_generators)
             labels = labels.expand(n_models, -1).flatten()
             losses = F.cross_entropy(scores.flatten(0, 1), labels, reduction="none")
             losses = losses.view(n_models, -1).mean(1)
             optimizer.zero_grad()
             losses.sum().backward()
             optimizer.step()
-            total += losses.detach() * len(batch)
+            total += losses.detach() * batch.shape[-1]
         epoch_losses.append(total / n_examples)
     with torch.no_grad():  # write each model's block of the stacked parameters back
         for name, stacked in params.items():

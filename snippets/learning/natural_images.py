@@ -37,14 +37,19 @@ def whiten(image, cutoff=0.25):
 
 
 def random_patches(images, size, n, rng):
-    """n square patches of side `size` at random positions, as an array (n, size, size)."""
-    patches = []
-    for i in range(n):
-        image = images[i % len(images)]
-        row = rng.integers(0, image.shape[0] - size + 1)
-        col = rng.integers(0, image.shape[1] - size + 1)
-        patches.append(image[row : row + size, col : col + size])
-    return np.array(patches)
+    """n square patches of side `size` at random positions, as an array (n, size, size).
+
+    Patch i comes from image i % len(images), so every image gives about as many patches."""
+    patches = np.empty((n, size, size))
+    for j, image in enumerate(images):
+        count = len(range(j, n, len(images)))
+        rows = rng.integers(0, image.shape[0] - size + 1, size=count)
+        cols = rng.integers(0, image.shape[1] - size + 1, size=count)
+        offsets = np.arange(size)
+        patches[j :: len(images)] = image[
+            (rows[:, None] + offsets)[:, :, None], (cols[:, None] + offsets)[:, None, :]
+        ]
+    return patches
 
 
 # %% Whitening flattens the spectrum: low and mid frequencies end up with similar power

@@ -30,7 +30,10 @@ for seed in range(n_seeds):
     torch.manual_seed(seed)  # draws the random initial kernels of this network
     models.append(make_cnn(n_filters=8))
 kernels_before = torch.stack([model[0].weight.detach().clone() for model in models])
-train_together(models, x_train, y_train, epochs=epochs, batch_size=batch_size, lr=learning_rate)
+# network i draws its own order of mini-batches and its own dropout masks from seed i
+train_together(
+    models, x_train, y_train, epochs, batch_size=batch_size, lr=learning_rate, seed=range(n_seeds)
+)
 kernels_after = torch.stack([model[0].weight.detach() for model in models])  # (20, 8, 1, 5, 5)
 
 accuracies = np.array([accuracy(model, x_test, y_test) for model in models])

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 torch.set_num_threads(1)  # the quoted numbers depend on the thread count (float32 sums)
 generator = torch.Generator().manual_seed(0)
 SIZE, N_STARTS, N_CORNER, STEPS = 11, 64, 16, 300
+LR_GABOR, LR_FREE = 0.1, 0.02  # Adam's learning rates for the Gabor parameters, the free kernels
 r = torch.arange(SIZE, dtype=torch.float32) - SIZE // 2
 yy, xx = torch.meshgrid(r, r, indexing="ij")
 
@@ -46,7 +47,10 @@ def fit(target_kernel, images, n_starts):
     start_theta = theta.clone()
     gabor_parameters = [p.requires_grad_() for p in (theta, log_sigma, log_excess, gain)]
     optimiser = torch.optim.Adam(
-        [{"params": gabor_parameters, "lr": 0.1}, {"params": [free.requires_grad_()], "lr": 0.02}]
+        [
+            {"params": gabor_parameters, "lr": LR_GABOR},
+            {"params": [free.requires_grad_()], "lr": LR_FREE},
+        ]
     )
     target = F.conv2d(images, target_kernel)
 

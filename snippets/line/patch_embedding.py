@@ -3,9 +3,11 @@
 First the identity: `nn.Conv2d(3, D, 16, stride=16)` gives the same numbers as cutting the image
 into 16 × 16 patches, flattening each and applying one `nn.Linear`. Then a tiny transformer
 (patches of 4 × 4, one attention block) and a small CNN with 4 × 4 kernels are trained on the
-8 × 8 digits, 10 seeds each, and their learned 4 × 4 filters are compared.
+8 × 8 digits, 10 seeds each (each seed draws its own starts and batch order), and their learned
+4 × 4 filters are compared seed by seed (`paired.py`).
 
-Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-learn==1.9.1 torch==2.13.0
+Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-learn==1.9.1 scipy==1.17.1 \
+    torch==2.13.0
 """
 
 # %%
@@ -16,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from kernel_rows import show_kernel_rows
+from paired import describe, paired, seeds
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
 from torch import nn
@@ -54,81 +57,97 @@ x_train, x_test, y_train, y_test = train_test_split(
 )
 x_train, x_test = (torch.tensor(a, dtype=torch.float32).unsqueeze(1) for a in (x_train, x_test))
 y_train, y_test = torch.tensor(y_train), torch.tensor(y_test)
-SEEDS, WIDTH, PATCH, EPOCHS, BATCH, LR = 10, 16, 4, 12, 128, 0.02
+SEEDS = seeds(10)  # seeds 0-9, or from FIRST_SEED on
+N_SEEDS, WIDTH, PATCH, EPOCHS, BATCH, LR = len(SEEDS), 16, 4, 12, 128, 0.02
 TOKENS = (8 // PATCH) ** 2  # 4 patches of 4 x 4 pixels
 
 
 def uniform(*shape, fan_in):
-    return ((torch.rand(*shape) * 2 - 1) / math.sqrt(fan_in)).requires_grad_()
+    """PyTorch's default start, uniform within +-1/sqrt(fan_in): each seed draws its own part
+    (the first dimension is split evenly between the seeds)."""
+    part = (shape[0] // N_SEEDS, *shape[1:])
+    draws = [torch.rand(part, generator=g) * 2 - 1 for g in start_generators]
+    return (torch.cat(draws) / math.sqrt(fan_in)).requires_grad_()
+
+
+start_generators = [torch.Generator().manual_seed(seed) for seed in SEEDS]
 
 
 # Transformer parameters, one set per seed (leading dimension SEEDS)
 vit = {
-    "patch": uniform(SEEDS * WIDTH, 1, PATCH, PATCH, fan_in=PATCH * PATCH),  # the patch embedding
-    "position": uniform(SEEDS, 1, TOKENS, WIDTH, fan_in=WIDTH),
-    "query": uniform(SEEDS, WIDTH, WIDTH, fan_in=WIDTH),
-    "key": uniform(SEEDS, WIDTH, WIDTH, fan_in=WIDTH),
-    "value": uniform(SEEDS, WIDTH, WIDTH, fan_in=WIDTH),
-    "mlp_in": uniform(SEEDS, WIDTH, 2 * WIDTH, fan_in=WIDTH),
-    "mlp_out": uniform(SEEDS, 2 * WIDTH, WIDTH, fan_in=2 * WIDTH),
-    "head": uniform(SEEDS, WIDTH, 10, fan_in=WIDTH),
+    "patch": uniform(N_SEEDS * WIDTH, 1, PATCH, PATCH, fan_in=PATCH * PATCH),  # patch embedding
+    "position": uniform(N_SEEDS, 1, TOKENS, WIDTH, fan_in=WIDTH),
+    "query": uniform(N_SEEDS, WIDTH, WIDTH, fan_in=WIDTH),
+    "key": uniform(N_SEEDS, WIDTH, WIDTH, fan_in=WIDTH),
+    "value": uniform(N_SEEDS, WIDTH, WIDTH, fan_in=WIDTH),
+    "mlp_in": uniform(N_SEEDS, WIDTH, 2 * WIDTH, fan_in=WIDTH),
+    "mlp_out": uniform(N_SEEDS, 2 * WIDTH, WIDTH, fan_in=2 * WIDTH),
+    "head": uniform(N_SEEDS, WIDTH, 10, fan_in=WIDTH),
 }
 
 
 def transformer(x, p):
     """Patch embedding (a strided conv), position embedding, one block of single-head
     self-attention and an MLP (pre-norm, residual), mean over tokens, linear head."""
-    b = len(x)
-    tokens = F.conv2d(x, p["patch"], stride=PATCH)  # (batch, SEEDS * WIDTH, 2, 2)
-    tokens = tokens.view(b, SEEDS, WIDTH, TOKENS).permute(1, 0, 3, 2) + p["position"]
-    tokens = tokens.reshape(SEEDS, b * TOKENS, WIDTH)  # every token of every image, per seed
+    b = x.shape[1]  # x: (SEEDS, batch, 1, 8, 8), each seed its own images
+    # one grouped convolution: seed s's WIDTH filters see only seed s's images (channel s)
+    tokens = F.conv2d(x.squeeze(2).transpose(0, 1), p["patch"], stride=PATCH, groups=N_SEEDS)
+    tokens = tokens.view(b, N_SEEDS, WIDTH, TOKENS).permute(1, 0, 3, 2) + p["position"]
+    tokens = tokens.reshape(N_SEEDS, b * TOKENS, WIDTH)  # every token of every image, per seed
     h = F.layer_norm(tokens, (WIDTH,))
-    q, k, v = ((h @ p[name]).view(SEEDS, b, TOKENS, WIDTH) for name in ("query", "key", "value"))
+    q, k, v = ((h @ p[name]).view(N_SEEDS, b, TOKENS, WIDTH) for name in ("query", "key", "value"))
     attention = torch.softmax(q @ k.transpose(-1, -2) / math.sqrt(WIDTH), dim=-1)  # 4 x 4
-    tokens = tokens + (attention @ v).view(SEEDS, b * TOKENS, WIDTH)
+    tokens = tokens + (attention @ v).view(N_SEEDS, b * TOKENS, WIDTH)
     tokens = tokens + F.gelu(F.layer_norm(tokens, (WIDTH,)) @ p["mlp_in"]) @ p["mlp_out"]
-    return tokens.view(SEEDS, b, TOKENS, WIDTH).mean(dim=2) @ p["head"]  # (SEEDS, batch, 10)
+    return tokens.view(N_SEEDS, b, TOKENS, WIDTH).mean(dim=2) @ p["head"]  # (SEEDS, batch, 10)
 
 
 # CNN parameters: 16 kernels of 4 x 4 (the size of the patches), stride 1, then a classifier.
 # Written with unfold (chapter 4's im2col): every 4 x 4 window, then one matrix product.
 cnn = {
-    "kernels": uniform(SEEDS * WIDTH, 1, PATCH, PATCH, fan_in=PATCH * PATCH),
-    "bias": uniform(SEEDS * WIDTH, fan_in=PATCH * PATCH),
-    "head": uniform(SEEDS, WIDTH * 4, 10, fan_in=WIDTH * 4),
+    "kernels": uniform(N_SEEDS * WIDTH, 1, PATCH, PATCH, fan_in=PATCH * PATCH),
+    "bias": uniform(N_SEEDS * WIDTH, fan_in=PATCH * PATCH),
+    "head": uniform(N_SEEDS, WIDTH * 4, 10, fan_in=WIDTH * 4),
 }
 windows = {
     "train": F.unfold(x_train, PATCH).transpose(1, 2),
-    "test": F.unfold(x_test, PATCH).transpose(1, 2),
+    "test": F.unfold(x_test, PATCH).transpose(1, 2)[None],
 }
 
 
 def cnn_forward(windows, p):
-    """windows: (batch, 25, 16), the 5 x 5 positions of a 4 x 4 kernel on an 8 x 8 image."""
-    b = len(windows)
-    h = F.relu(windows @ p["kernels"].view(SEEDS * WIDTH, -1).T + p["bias"])  # (b, 25, S * W)
-    h = h.view(b, 5, 5, -1)[:, :4, :4].reshape(b, 2, 2, 2, 2, -1).amax(dim=(2, 4))  # 2x2 max-pool
-    return h.reshape(b, 4, SEEDS, WIDTH).permute(2, 0, 3, 1).reshape(SEEDS, b, -1) @ p["head"]
+    """windows: (SEEDS, batch, 25, 16), the 5 x 5 positions of a 4 x 4 kernel on each seed's
+    8 x 8 images."""
+    s, b = windows.shape[:2]
+    kernels = p["kernels"].view(N_SEEDS, WIDTH, -1).transpose(1, 2)  # (SEEDS, 16, WIDTH)
+    h = F.relu(windows.flatten(1, 2) @ kernels + p["bias"].view(N_SEEDS, 1, WIDTH))
+    h = h.view(s, b, 5, 5, WIDTH)[:, :, :4, :4].reshape(s, b, 2, 2, 2, 2, WIDTH)
+    h = h.amax(dim=(3, 5))  # 2 x 2 max-pool: (SEEDS, b, 2, 2, WIDTH)
+    return h.permute(0, 1, 4, 2, 3).reshape(s, b, -1) @ p["head"]
 
 
 def train(model, params, train_inputs, test_inputs):
-    generator = torch.Generator().manual_seed(1)
+    """Each seed shuffles the training set with its own generator (the same orders for both
+    models)."""
+    generators = [torch.Generator().manual_seed(seed) for seed in SEEDS]
     optimiser = torch.optim.Adam(params.values(), lr=LR)
     for _ in range(EPOCHS):
-        for batch in torch.randperm(len(y_train), generator=generator).split(BATCH):
+        order = torch.stack([torch.randperm(len(y_train), generator=g) for g in generators])
+        for batch in order.split(BATCH, dim=1):  # (SEEDS, batch): each seed its own images
             logits = model(train_inputs[batch], params)
-            loss = F.cross_entropy(logits.reshape(-1, 10), y_train[batch].repeat(SEEDS))
+            loss = F.cross_entropy(logits.reshape(-1, 10), y_train[batch].flatten())
             optimiser.zero_grad()
-            (loss * SEEDS).backward()
+            (loss * N_SEEDS).backward()
             optimiser.step()
     with torch.no_grad():
-        return (model(test_inputs, params).argmax(dim=2) == y_test).float().mean(dim=1).numpy()
+        logits = model(test_inputs.expand(N_SEEDS, *test_inputs.shape[1:]), params)
+        return (logits.argmax(dim=2) == y_test).float().mean(dim=1).numpy()
 
 
 def smoothness(filters):
     """Mean correlation between horizontally and vertically neighbouring weights of each filter,
     averaged over the filters of one seed: about 0 for noise, near 1 for smooth blobs."""
-    f = filters.view(SEEDS, WIDTH, PATCH, PATCH)
+    f = filters.view(N_SEEDS, WIDTH, PATCH, PATCH)
     f = f - f.mean(dim=(2, 3), keepdim=True)
     pairs = [(f[..., :, 1:], f[..., :, :-1]), (f[..., 1:, :], f[..., :-1, :])]
     corr = [(a * b).sum((2, 3)) / (a.norm(dim=(2, 3)) * b.norm(dim=(2, 3))) for a, b in pairs]
@@ -139,11 +158,18 @@ filters = {"transformer": vit["patch"], "CNN": cnn["kernels"]}
 initial = {m: f.detach().clone() for m, f in filters.items()}
 start = {m: smoothness(f) for m, f in filters.items()}
 accuracy = {
-    "transformer": train(transformer, vit, x_train, x_test),
+    "transformer": train(transformer, vit, x_train, x_test[None]),
     "CNN": train(cnn_forward, cnn, windows["train"], windows["test"]),
 }
-# how far training moved the filters from their random start, relative to the start
-moved = {m: float((f.detach() - initial[m]).norm() / initial[m].norm()) for m, f in filters.items()}
+# how far training moved each seed's filters from their random start, relative to the start
+moved_per_seed = {
+    m: (
+        (f.detach() - initial[m]).view(N_SEEDS, -1).norm(dim=1)
+        / initial[m].view(N_SEEDS, -1).norm(dim=1)
+    ).numpy()
+    for m, f in filters.items()
+}
+moved = {m: float(d.mean()) for m, d in moved_per_seed.items()}
 learned = {"transformer": smoothness(vit["patch"]), "CNN": smoothness(cnn["kernels"])}
 mean_accuracy = {m: float(a.mean()) for m, a in accuracy.items()}
 sd_accuracy = {m: float(a.std(ddof=1)) for m, a in accuracy.items()}
@@ -158,21 +184,33 @@ for m in accuracy:
     )
 print(f"at initialisation (random filters): {start_smoothness:.2f}")
 print("distance moved from the random start, relative:", {m: round(v, 2) for m, v in moved.items()})
+# CNN against transformer, seed by seed (same seed: same batch order): paired differences
+comparison = {
+    "accuracy": paired(accuracy["CNN"], accuracy["transformer"]),
+    "smoothness": paired(learned["CNN"], learned["transformer"]),
+    "moved": paired(moved_per_seed["CNN"], moved_per_seed["transformer"]),
+}
+for name, result in comparison.items():
+    print(
+        f"CNN - transformer, {name:10s}: {describe(result, unit=1, digits=2)} {result['verdict']}"
+    )
 
-# Random 4 x 4 filters have no smoothness to speak of; the CNN's become smooth blobs and edges,
-# the patch embedding's stay far closer to noise, by much more than the spread over seeds,
-# and moved less from where they started.
+# Random 4 x 4 filters have no smoothness to speak of; the CNN's become smoother than the patch
+# embedding's, which stay closer to noise and moved less from where they started.
 assert abs(start_smoothness) < 0.15
-smoothness_gap = mean_smoothness["CNN"] - mean_smoothness["transformer"]
-assert smoothness_gap > 3 * max(sd_smoothness.values())
-assert moved["transformer"] < moved["CNN"] / 2
+assert comparison["smoothness"]["verdict"] == "higher"
+assert comparison["moved"]["verdict"] == "higher"
+assert comparison["accuracy"]["verdict"] == "higher"  # and the CNN is more accurate here
 
 # %%
 fig, axes = plt.subplots(2, WIDTH, figsize=(9, 1.6))
 rows = [("transformer", vit["patch"]), ("CNN", cnn["kernels"])]
-show_kernel_rows(axes, [(name, filters[:WIDTH, 0].detach()) for name, filters in rows])  # seed 0
+show_kernel_rows(
+    axes, [(name, filters[:WIDTH, 0].detach()) for name, filters in rows]
+)  # first seed
 fig.suptitle(
-    "Learned 4×4 filters: patch embedding (top) and CNN first layer (bottom), seed 0", fontsize=9
+    "Learned 4×4 filters: patch embedding (top) and CNN first layer (bottom), first seed",
+    fontsize=9,
 )
 fig.tight_layout()
 plt.show()
