@@ -29,10 +29,14 @@ from matplotlib.spines import Spine
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
-from kernelsite.figurefiles import palette_png, palette_webp, variant
+from kernelsite.figurefiles import palette_png, palette_webp, photo_webp, variant
 
 # An image-heavy figure is written as PNG; line art as SVG.
 RASTER_PIXELS = 20_000
+PHOTO_PIXELS = 64 * 64
+# A raster figure whose lossless file would be larger than this is saved as lossy WebP, like a
+# photograph: a page's figures share a budget of a few hundred kilobytes.
+LOSSY_ABOVE = 48_000
 
 
 def is_raster(fig) -> bool:
@@ -43,6 +47,20 @@ def is_raster(fig) -> bool:
             if array is not None:
                 pixels += array.shape[0] * array.shape[1]
     return pixels >= RASTER_PIXELS
+
+
+def is_photo(fig) -> bool:
+    """Does the figure show a colour photograph (an RGB image of at least PHOTO_PIXELS)?"""
+    for ax in fig.axes:
+        for image in ax.get_images():
+            array = image.get_array()
+            if (
+                array is not None
+                and array.ndim == 3
+                and array.shape[0] * array.shape[1] >= PHOTO_PIXELS
+            ):
+                return True
+    return False
 
 
 # Material's slate background, hsl(225deg 15% 14%), and its text colour made opaque (90 %).
@@ -61,7 +79,7 @@ PHONE_TEXT_PX = 9.0
 # fraction of a pixel is kept rather than one with a column less, twice as tall.
 PHONE_TEXT_SLACK = 0.95
 # CSS px per inch of a figure as the page shows it at its natural size.
-CSS_PX_PER_INCH = {"svg": 96, "png": 100}
+CSS_PX_PER_INCH = {"svg": 96, "png": 100, "webp": 100}
 LAYOUT_GAP = 0.12  # inches between the re-arranged panels, and around them
 NARROW_GAIN = 1.25  # a narrow layout is kept if the phone shows its text this much larger
 
@@ -700,12 +718,16 @@ def _wrap(text: Text, renderer, width_in: float, dpi: float) -> str:
     return "\n".join(lines)
 
 
-def _save(fig, path: Path, facecolor: str) -> None:
+def _render(fig, facecolor: str) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100, facecolor=facecolor)
+    return buffer.getvalue()
+
+
+def _save(fig, path: Path, facecolor: str, photo: bool = False) -> None:
     if path.suffix in (".png", ".webp"):
-        buffer = io.BytesIO()
-        fig.savefig(buffer, format="png", dpi=100, facecolor=facecolor)
-        encode = palette_png if path.suffix == ".png" else palette_webp
-        path.write_bytes(encode(buffer.getvalue()))
+        encode = photo_webp if photo else palette_png if path.suffix == ".png" else palette_webp
+        path.write_bytes(encode(_render(fig, facecolor)))
     else:
         with plt.rc_context({"svg.hashsalt": "kernelsite"}):  # element ids that never change
             fig.savefig(
@@ -714,7 +736,11 @@ def _save(fig, path: Path, facecolor: str) -> None:
 
 
 def figure_name(fig, index: int) -> str:
-    """``fig3.png`` for an image-heavy third figure, ``fig3.svg`` for line art."""
+    """``fig3.webp`` for a third figure of photographs, ``fig3.png`` for another image-heavy
+    one (``save_figure`` makes it ``fig3.webp`` too when it is heavy), ``fig3.svg`` for line
+    art."""
+    if is_photo(fig):
+        return f"fig{index}.webp"
     return f"fig{index}.{'png' if is_raster(fig) else 'svg'}"
 
 
@@ -722,9 +748,16 @@ def save_figure(fig, out_dir: Path, name: str) -> list[str]:
     """Write ``fig`` as ``name``, its dark variant and, when it needs one, its narrow layout in
     both palettes; returns the names written."""
     fmt = name.rsplit(".", 1)[1]
+    photo = fmt == "webp"
     if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
         fig.set_layout_engine(None)  # (after tight_layout) saves one draw per save
-    _save(fig, out_dir / name, "white")
+    if fmt == "svg":
+        _save(fig, out_dir / name, "white")
+    else:
+        light = _render(fig, "white")
+        if not photo and len(lossless := palette_png(light)) > LOSSY_ABOVE:
+            photo, fmt, name = True, "webp", name.replace(".png", ".webp")  # heavy as a photo
+        (out_dir / name).write_bytes(photo_webp(light) if photo else lossless)
     # The saves below draw the axes where the first one put them: no layout engine (which would
     # also cost savefig an extra draw).
     fig.set_layout_engine(None)
@@ -735,15 +768,15 @@ def save_figure(fig, out_dir: Path, name: str) -> list[str]:
     if narrow is not None:
         _apply_layout(fig, narrow)
         names.append(variant(name, narrow=True))
-        _save(fig, out_dir / names[-1], "white")
+        _save(fig, out_dir / names[-1], "white", photo)
         _apply_layout(fig, wide)
     dark_palette(fig, renderer)
     names.append(variant(name, dark=True))
-    _save(fig, out_dir / names[-1], DARK_BACKGROUND)
+    _save(fig, out_dir / names[-1], DARK_BACKGROUND, photo)
     if narrow is not None:
         _apply_layout(fig, narrow)
         names.append(variant(name, narrow=True, dark=True))
-        _save(fig, out_dir / names[-1], DARK_BACKGROUND)
+        _save(fig, out_dir / names[-1], DARK_BACKGROUND, photo)
     return names
 
 

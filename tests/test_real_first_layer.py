@@ -153,12 +153,16 @@ def test_the_angle_of_a_steered_sobel_kernel_is_its_direction(degrees):
 
 def test_figure_one_shows_all_64_filters_in_rgb_order():
     grid = FIGURES[0]
-    assert len(FIGURES) == 2 and len(grid.axes) == 64
+    assert len(FIGURES) == 2 and grid.axes[0].images[0].get_array().shape == (31, 31, 4)
     assert grid.get_size_inches()[0] <= 6.4 and FIGURES[1].get_size_inches()[0] <= 6.4
-    first = layer.order[0]
     shown = grid.axes[0].images[0].get_array()
-    rgb = np.stack([layer.learned[first, 2], layer.learned[first, 1], layer.learned[first, 0]], -1)
-    assert np.allclose(shown, (rgb - rgb.min()) / (rgb.max() - rgb.min()))
+    for tile, k in [(0, layer.order[0]), (63, layer.order[63])]:
+        row, col = divmod(tile, 8)
+        rgb = np.stack([layer.learned[k, 2], layer.learned[k, 1], layer.learned[k, 0]], -1)
+        cell = shown[4 * row : 4 * row + 3, 4 * col : 4 * col + 3]
+        assert np.allclose(cell[..., :3], (rgb - rgb.min()) / (rgb.max() - rgb.min()))
+        assert (cell[..., 3] == 1).all()
+    assert (shown[3::4, :, 3] == 0).all() and (shown[:, 3::4, 3] == 0).all()  # the gaps
     opponent = layer.learned_measures["opponent"][layer.order]
     assert (np.diff(opponent) >= 0).all()  # from grey to colour
 

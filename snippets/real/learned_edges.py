@@ -102,7 +102,7 @@ span = {  # the lowest and highest share over the four photos, for the text
 
 # %%
 titles = ("photo", "Sobel magnitude", "Canny σ=2", "HED (learned)")
-fig, axes = plt.subplots(len(maps), 4, figsize=(5.6, 5.9), layout="constrained")
+fig, axes = plt.subplots(len(maps), 4, figsize=(4.4, 4.65), layout="constrained")
 for row, (name, panels) in zip(axes, maps.items(), strict=True):
     rgb, sobel, canny, probability = panels
     row[0].imshow(rgb)

@@ -175,14 +175,17 @@ assert colour_flat_min > 0.7  # the colour filters are flat colour patches
 # %% Figure 1: the 64 filters as colour images, in RGB order, each scaled to its own range,
 # sorted from the least to the most colour-opponent.
 order = np.argsort(learned_measures["opponent"])
-fig, axes = plt.subplots(8, 8, figsize=(4.6, 4.9))
-for ax, k in zip(axes.flat, order, strict=True):
+mosaic = np.zeros((8 * 4 - 1, 8 * 4 - 1, 4))  # one image: 3×3 tiles, transparent 1-pixel gaps
+for i, k in enumerate(order):
     rgb = learned[k, ::-1].transpose(1, 2, 0)  # BGR -> RGB, (3, 3, colour)
-    ax.imshow((rgb - rgb.min()) / (rgb.max() - rgb.min()), interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-fig.suptitle("VGG16 conv1_1 (HED weights): 64 filters,\nfrom grey to colour", fontsize=10)
-fig.tight_layout(h_pad=0.3, w_pad=0.3)
+    row, col = divmod(i, 8)
+    mosaic[4 * row : 4 * row + 3, 4 * col : 4 * col + 3, :3] = (rgb - rgb.min()) / np.ptp(rgb)
+    mosaic[4 * row : 4 * row + 3, 4 * col : 4 * col + 3, 3] = 1.0
+fig, ax = plt.subplots(figsize=(4.6, 4.9))
+ax.imshow(mosaic, interpolation="nearest")
+ax.set_axis_off()
+ax.set_title("VGG16 conv1_1 (HED weights): 64 filters,\nfrom grey to colour", fontsize=10)
+fig.tight_layout()
 
 # %% Figure 2: the two measures for the learned kernels and for all random kernels of both
 # schemes, and the gradient directions of the edge kernels.
