@@ -23,15 +23,9 @@ log = logging.getLogger("mkdocs.hooks.kernelsite")
 # build leaves the browser's request hanging). This logger is outside "mkdocs", so MkDocs' strict
 # mode does not count it; `make build` and `make test` still fail on the same error.
 serve_log = logging.getLogger("kernelsite.serve")
-# The knobs a reader may turn (listed on the "Rebuild this site" page and by `make help`).
-CPU_LIMIT = float(os.environ.get("KERNELSITE_CPU_LIMIT", runner.CPU_LIMIT))
-WALL_LIMIT = float(os.environ.get("KERNELSITE_WALL_LIMIT", runner.WALL_LIMIT))
-JOBS = int(os.environ.get("KERNELSITE_JOBS", "0")) or None
-CACHE = os.environ.get("KERNELSITE_CACHE", ".cache")
 JUPYTER_CONFIG = Path(__file__).parent / "jupyter"
-MATH_FONT = Path(
-    os.environ.get("KERNELSITE_MATH_FONT", Path(sys.prefix) / "fonts" / mathfont.FONT_NAME)
-)
+# MkDocs imports this module once per process (`mkdocs serve` builds many times): everything
+# that may change between builds is set by on_config.
 state: dict = {}
 TABLE = re.compile(r"<table>.*?</table>", re.DOTALL)
 ABBR = re.compile(r'<abbr title="([^"]*)">(.*?)</abbr>', re.DOTALL)
@@ -86,13 +80,21 @@ def on_config(config):
     ]
     os.environ["JUPYTER_CONFIG_PATH"] = ":".join(dict.fromkeys(paths))
     lock = root / "requirements.lock"
+    cache = root / os.environ.get("KERNELSITE_CACHE", ".cache")
+    # The knobs a reader may turn (listed on the "Rebuild this site" page and by `make help`).
     state.update(
-        root=root,
+        cpu_limit=float(os.environ.get("KERNELSITE_CPU_LIMIT", runner.CPU_LIMIT)),
+        wall_limit=float(os.environ.get("KERNELSITE_WALL_LIMIT", runner.WALL_LIMIT)),
+        jobs=int(os.environ.get("KERNELSITE_JOBS", "0")) or None,
+        math_font=Path(
+            os.environ.get("KERNELSITE_MATH_FONT", Path(sys.prefix) / "fonts" / mathfont.FONT_NAME)
+        ),
+        cache=cache,
         snippets=root / "snippets",
-        cache=root / CACHE / "snippets",
+        snippets_cache=cache / "snippets",
         salt=lock.read_bytes() if lock.is_file() else b"",
         pages=pagecache.PageCache(
-            root / CACHE / "pages",
+            cache / "pages",
             [
                 Path(config.config_file_path),
                 *(root / "docs" / "includes").glob("*"),
@@ -104,11 +106,11 @@ def on_config(config):
     if notebooks is not None:
         # The kernels draw each figure as the snippets' figures are drawn (both palettes, phone
         # layouts): a change to that code, or to the pins, executes the notebooks again.
-        os.environ["IPYTHONDIR"] = str(notebookfigures.ipython_dir(root / CACHE / "ipython"))
+        os.environ["IPYTHONDIR"] = str(notebookfigures.ipython_dir(cache / "ipython"))
         figure_code = runner.fingerprint(
             [*runner.GLUE_FILES, Path(notebookfigures.__file__)], state["salt"]
         )
-        cache_dir = root / CACHE / "mkdocs-jupyter" / figure_code  # follows KERNELSITE_CACHE
+        cache_dir = cache / "mkdocs-jupyter" / figure_code  # follows KERNELSITE_CACHE
         notebooks.config["cache_dir"] = str(cache_dir)
         drop_corrupt_notebook_cache(cache_dir)
         # mkdocs-jupyter evicts stale files in its folder; the folders of older figure code too:
@@ -155,10 +157,10 @@ def on_files(files, config):
     try:
         results = runner.run_all(
             snippets,
-            state["cache"],
-            jobs=JOBS,
-            cpu_limit=CPU_LIMIT,
-            wall_limit=WALL_LIMIT,
+            state["snippets_cache"],
+            jobs=state["jobs"],
+            cpu_limit=state["cpu_limit"],
+            wall_limit=state["wall_limit"],
             log=log.info,
         )
     except runner.SnippetError as error:
@@ -172,7 +174,7 @@ def on_files(files, config):
     finally:
         if executing is not None:
             executing.join()  # the notebooks' pages are rendered next
-    runner.evict(state["cache"], {r.snippet.key for r in results.values()})
+    runner.evict(state["snippets_cache"], {r.snippet.key for r in results.values()})
     imported = {p for s in snippets for p in s.helpers}
     for result in results.values():
         for warning in result.warnings:
@@ -193,7 +195,7 @@ def on_files(files, config):
 def on_env(env, config, files):
     # Material's templates are compiled once, not on every build: Jinja keeps the compiled code
     # under a checksum of each template's source (written atomically, so never left corrupt).
-    folder = state["root"] / CACHE / "templates"
+    folder = state["cache"] / "templates"
     folder.mkdir(parents=True, exist_ok=True)
     env.bytecode_cache = FileSystemBytecodeCache(str(folder))
     return env
@@ -282,6 +284,6 @@ def on_post_build(config):
     if not mathfont.characters(Path(config.site_dir)):
         return  # no maths on any page
     try:
-        mathfont.publish(Path(config.site_dir), MATH_FONT, state["root"] / CACHE / "fonts")
+        mathfont.publish(Path(config.site_dir), state["math_font"], state["cache"] / "fonts")
     except mathfont.MathFontError as error:
         raise PluginError(str(error)) from None
