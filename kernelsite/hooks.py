@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import sys
+from html import escape
 from pathlib import Path
 
 from jinja2 import FileSystemBytecodeCache
@@ -59,16 +60,20 @@ def fail(message: str) -> None:
 
 
 def error_page(messages: list[str]) -> str:
-    """Markdown for a page that shows build errors; it reloads by itself once they are fixed."""
-    blocks = "\n\n".join(
-        "    ```text\n" + "\n".join(f"    {line}" for line in m.splitlines()) + "\n    ```"
-        for m in messages
-    )
+    """A box that shows build errors, in HTML (which Markdown keeps as it is); the page reloads
+    by itself once they are fixed."""
+    blocks = "".join(f"<pre><code>{escape(m)}</code></pre>" for m in messages)
     return (
-        '!!! failure "The build failed"\n\n'
-        "    Fix the file named below and save it: this page reloads by itself.\n\n"
-        f"{blocks}\n"
+        '<div class="admonition failure"><p class="admonition-title">The build failed</p>'
+        f"<p>Fix the file named below and save it: this page reloads by itself.</p>{blocks}</div>\n"
     )
+
+
+def page_failed(page, error: ValueError) -> str:
+    """An error in a page's HTML: fail the build, or, while serving, show it instead."""
+    message = f"docs/{page.file.src_uri}: {error}"
+    fail(message)
+    return error_page([message])
 
 
 def on_config(config):
@@ -260,7 +265,7 @@ def on_page_content(html, page, config, files):
         key = state["pages"].key("content", html)
         return state["pages"].cached(key, lambda: finish_html(html))
     except ValueError as error:  # MathError, NotebookError
-        raise PluginError(f"docs/{page.file.src_uri}: {error}") from None
+        return page_failed(page, error)
 
 
 def on_post_page(output, page, config):
@@ -275,7 +280,7 @@ def on_post_page(output, page, config):
             state["pages"],
         )
     except ValueError as error:  # MathError, NotebookError
-        raise PluginError(f"docs/{page.file.src_uri}: {error}") from None
+        return output.replace(page.content, page_failed(page, error), 1)
 
 
 def on_post_build(config):

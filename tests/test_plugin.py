@@ -1,4 +1,4 @@
-"""The MkDocs adapter: settings read at every build."""
+"""The MkDocs adapter: settings read at every build, errors shown while serving."""
 
 from __future__ import annotations
 
@@ -7,14 +7,18 @@ from pathlib import Path
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from conftest import make_site
+from conftest import make_site, write
 
 
-def build_site(root: Path) -> Path:
-    """Build in this process, as ``mkdocs build`` does."""
+def build_site(root: Path, serving: bool = False) -> Path:
+    """Build in this process, as ``mkdocs build`` does or, with ``serving``, as a rebuild of
+    ``mkdocs serve`` does."""
     config = load_config(str(root / "mkdocs.yml"), strict=True)
-    config.plugins.on_startup(command="build", dirty=False)
-    build(config)
+    config.plugins.on_startup(command="serve" if serving else "build", dirty=False)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_startup(command="build", dirty=False)  # later builds in this process
     return root / "site"
 
 
@@ -24,3 +28,18 @@ def test_settings_are_read_at_every_build_in_one_process(tmp_path, monkeypatch):
         monkeypatch.setenv("KERNELSITE_CACHE", cache)
         build_site(tmp_path)
         assert list((tmp_path / cache / "snippets").glob("*/result.json")), cache
+
+
+NOTEBOOK = "# %% [markdown]\n# # Walk\n# Broken maths: $\\frac{1}{$\n\n# %%\nx = 1\n"
+
+
+def test_while_serving_an_error_in_rendered_html_is_shown_in_its_page(tmp_path):
+    notebooks = '{mkdocs-jupyter: {include: ["walk.py"], execute: false}}'
+    make_site(tmp_path, "# P\n\n$\\frac{1}{$\n", {}, plugins=("search", notebooks))
+    (tmp_path / "snippets").mkdir()
+    write(tmp_path / "docs" / "walk.py", NOTEBOOK)
+    site = build_site(tmp_path, serving=True)
+    for page, source in (("index.html", "index.md"), ("walk/index.html", "walk.py")):
+        html = (site / page).read_text(encoding="utf-8")
+        assert 'class="admonition failure"' in html, page
+        assert f"docs/{source}: cannot convert LaTeX" in html, page
