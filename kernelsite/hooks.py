@@ -113,7 +113,7 @@ def on_config(config):
         # layouts): a change to that code, or to the pins, executes the notebooks again.
         os.environ["IPYTHONDIR"] = str(notebookfigures.ipython_dir(cache / "ipython"))
         figure_code = runner.fingerprint(
-            [*runner.GLUE_FILES, Path(notebookfigures.__file__)], state["salt"]
+            runner.glue_files((*runner.GLUE, "notebookfigures")), state["salt"]
         )
         cache_dir = cache / "mkdocs-jupyter" / figure_code  # follows KERNELSITE_CACHE
         notebooks.config["cache_dir"] = str(cache_dir)

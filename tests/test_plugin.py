@@ -1,13 +1,17 @@
-"""The MkDocs adapter: settings read at every build, errors shown while serving."""
+"""The MkDocs adapter: settings read at every build, errors shown while serving, and the code
+that makes a snippet's results part of its cache key."""
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
 
-from conftest import make_site, write
+from conftest import ROOT, make_site, write
 
 
 def build_site(root: Path, serving: bool = False) -> Path:
@@ -43,3 +47,24 @@ def test_while_serving_an_error_in_rendered_html_is_shown_in_its_page(tmp_path):
         html = (site / page).read_text(encoding="utf-8")
         assert 'class="admonition failure"' in html, page
         assert f"docs/{source}: cannot convert LaTeX" in html, page
+
+
+def test_a_module_the_figure_code_imports_is_part_of_every_snippet_key(tmp_path):
+    package = tmp_path / "kernelsite"
+    shutil.copytree(ROOT / "kernelsite", package, ignore=shutil.ignore_patterns("__pycache__"))
+    figures = package / "figures.py"
+    anchor = "from kernelsite.figurefiles import"
+    source = figures.read_text(encoding="utf-8")
+    figures.write_text(source.replace(anchor, f"import kernelsite.palette\n{anchor}", 1))
+    write(tmp_path / "snippets" / "demo" / "one.py", "x = 1\n")
+    code = "from pathlib import Path; from kernelsite import runner; "
+    code += "print(runner.discover(Path('snippets'))[0].key)"
+
+    def key() -> str:
+        run = [sys.executable, "-c", code]  # imports the copy: its folder comes first
+        return subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+
+    write(package / "palette.py", "LINE = 'black'\n")
+    before = key()
+    write(package / "palette.py", "LINE = 'navy'\n")
+    assert key() != before
