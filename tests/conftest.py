@@ -25,14 +25,13 @@ def write(path: Path, text: str) -> Path:
 def make_site(
     root: Path, page: str, snippets: dict[str, str], plugins: tuple[str, ...] = ("search",)
 ) -> Path:
-    """A miniature site in ``root``: one page, the given snippets, this project's hooks, and
-    ``plugins`` (each one YAML item)."""
+    """A miniature site in ``root``: one page, the given snippets, ``plugins`` (each one YAML
+    item), then this project's plugin."""
     write(
         root / "mkdocs.yml",
         f"""
         site_name: mini
-        hooks: [{ROOT / "kernelsite" / "hooks.py"}]
-        plugins: [{", ".join(plugins)}]
+        plugins: [{", ".join([*plugins, "kernelsite"])}]
         watch: [snippets]
         markdown_extensions: [attr_list, admonition, pymdownx.superfences,
                               pymdownx.blocks.caption, pymdownx.arithmatex: {{generic: true}}]

@@ -1,5 +1,5 @@
-"""The MkDocs adapter: settings read at every build, errors shown while serving, and the code
-that makes a snippet's results part of its cache key."""
+"""The MkDocs plugin: typed options, overridden by the environment and read at every build;
+errors shown while serving; and the code that makes a snippet's results part of its cache key."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from mkdocs.commands.build import build
 from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
 
 from conftest import ROOT, make_site, write
 
@@ -32,6 +34,34 @@ def test_settings_are_read_at_every_build_in_one_process(tmp_path, monkeypatch):
         monkeypatch.setenv("KERNELSITE_CACHE", cache)
         build_site(tmp_path)
         assert list((tmp_path / cache / "snippets").glob("*/result.json")), cache
+
+
+def with_options(root: Path, options: str) -> None:
+    config = root / "mkdocs.yml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace("kernelsite]", f"kernelsite: {options}]"), encoding="utf-8")
+
+
+def test_options_are_set_in_mkdocs_yml_and_the_environment_overrides_them(
+    tmp_path, monkeypatch, caplog
+):
+    page, snippets = "# P\n\n{{ value demo/one.py x }}\n", {"demo/one.py": "x = 1\n"}
+    make_site(tmp_path, page, snippets)
+    with_options(tmp_path, "{cache: from-yml, jobs: 1, cpu_limit: 30}")
+    build_site(tmp_path)
+    assert list((tmp_path / "from-yml" / "snippets").glob("*/result.json"))
+    monkeypatch.setenv("KERNELSITE_CACHE", "from-env")
+    build_site(tmp_path)
+    assert list((tmp_path / "from-env" / "snippets").glob("*/result.json"))
+    monkeypatch.setenv("KERNELSITE_JOBS", "two")
+    with pytest.raises(Abort):
+        build_site(tmp_path)
+    assert "KERNELSITE_JOBS='two' cannot be read as int" in caplog.text
+    make_site(tmp_path, page, snippets)
+    with_options(tmp_path, "{cpu_limit: many}")
+    with pytest.raises(Abort):
+        load_config(str(tmp_path / "mkdocs.yml"))
+    assert "Plugin 'kernelsite' option 'cpu_limit'" in caplog.text
 
 
 NOTEBOOK = "# %% [markdown]\n# # Walk\n# Broken maths: $\\frac{1}{$\n\n# %%\nx = 1\n"
