@@ -17,7 +17,7 @@ import threading
 
 from mkdocs_jupyter import convert, plugin
 
-log = logging.getLogger("mkdocs.hooks.kernelsite")
+log = logging.getLogger("mkdocs.plugins.kernelsite")
 
 
 def _execute(notebooks: plugin.Plugin, path: str, cache_path: pathlib.Path) -> None:

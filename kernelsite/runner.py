@@ -26,9 +26,9 @@ from pathlib import Path
 
 from kernelsite import downloads
 
-# The code that decides what a snippet's results look like: a change re-runs every snippet.
-GLUE = ("capture.py", "figures.py", "figurefiles.py", "downloads.py", "runner.py", "values.py")
-GLUE_FILES = [Path(__file__).with_name(name) for name in GLUE]
+# The code that decides what a snippet's results look like, with every module of this package
+# it imports (see glue_files): a change re-runs every snippet.
+GLUE = ("capture", "runner")
 # A runaway snippet is stopped by the CPU time it used, never because the machine is slow; the
 # wall-clock limit only catches a snippet that hangs without computing (it is generous).
 CPU_LIMIT = 120.0
@@ -123,6 +123,36 @@ def local_imports(path: Path) -> list[Path]:
     return sorted(found)
 
 
+@functools.cache
+def _package_imports(source: str) -> frozenset[str]:
+    """The modules of this package that ``source`` imports, anywhere in the code (remembered:
+    every build asks)."""
+    package = __name__.split(".")[0]
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            module = ".".join(filter(None, [package if node.level else "", node.module]))
+            names.add(module)
+            names.update(f"{module}.{alias.name}" for alias in node.names)  # maybe a module
+    return frozenset(name.split(".")[1] for name in names if name.startswith(f"{package}."))
+
+
+def glue_files(modules: tuple[str, ...] = GLUE) -> list[Path]:
+    """The files of ``modules`` of this package and of the package's modules they import, at
+    any depth (read from their source), so no module the results depend on can be left out."""
+    folder = Path(__file__).parent
+    found: set[Path] = set()
+    todo = list(modules)
+    while todo:
+        path = folder / f"{todo.pop()}.py"
+        if path.is_file() and path not in found:
+            found.add(path)
+            todo.extend(_package_imports(path.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
 def fingerprint(paths: list[Path], salt: bytes = b"") -> str:
     digest = hashlib.sha256(salt)
     for path in paths:
@@ -135,7 +165,7 @@ def discover(snippets_dir: Path, salt: bytes = b"") -> list[Snippet]:
     the build glue, ``salt`` (the dependency lock) and the seed batch (``FIRST_SEED``, which
     ``paired.seeds`` reads: a build with another batch is another result)."""
     batch = os.environ.get("FIRST_SEED", "").encode()
-    glue = fingerprint(GLUE_FILES, salt + batch).encode()
+    glue = fingerprint(glue_files(), salt + batch).encode()
     snippets = []
     for path in sorted(snippets_dir.rglob("*.py")):
         if "__pycache__" in path.parts:

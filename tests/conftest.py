@@ -22,13 +22,16 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
-def make_site(root: Path, page: str, snippets: dict[str, str]) -> Path:
-    """A miniature site in ``root``: one page, the given snippets, this project's hooks."""
+def make_site(
+    root: Path, page: str, snippets: dict[str, str], plugins: tuple[str, ...] = ("search",)
+) -> Path:
+    """A miniature site in ``root``: one page, the given snippets, ``plugins`` (each one YAML
+    item), then this project's plugin."""
     write(
         root / "mkdocs.yml",
         f"""
         site_name: mini
-        hooks: [{ROOT / "kernelsite" / "hooks.py"}]
+        plugins: [{", ".join([*plugins, "kernelsite"])}]
         watch: [snippets]
         markdown_extensions: [attr_list, admonition, pymdownx.superfences,
                               pymdownx.blocks.caption, pymdownx.arithmatex: {{generic: true}}]

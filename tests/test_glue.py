@@ -415,7 +415,7 @@ def test_css_purge_keeps_what_may_match():
 
 
 def test_truncated_notebook_cache_file_is_dropped(tmp_path):
-    from kernelsite.hooks import drop_corrupt_notebook_cache
+    from kernelsite.plugin import drop_corrupt_notebook_cache
 
     write(tmp_path / "good.json", '{"content": "<p>ok</p>"}')
     write(tmp_path / "cut.json", '{"content": "<p>o')
@@ -568,7 +568,7 @@ def test_a_failed_or_warned_build_keeps_the_last_good_site(tmp_path, breakage):
 
 
 def test_a_glossary_tooltip_is_kept_at_the_first_use_only():
-    from kernelsite.hooks import first_tooltips_only
+    from kernelsite.pagehtml import first_tooltips_only
 
     html = (
         '<p><abbr title="A grid">kernel</abbr> and <abbr title="A stack">filter</abbr>, '
@@ -581,7 +581,7 @@ def test_a_glossary_tooltip_is_kept_at_the_first_use_only():
 
 
 def test_tables_scroll_in_a_keyboard_reachable_box():
-    from kernelsite.hooks import scrollable_tables
+    from kernelsite.pagehtml import scrollable_tables
 
     html = scrollable_tables("<p>x</p><table>\n<tr><td>kernel</td></tr>\n</table>")
     assert html == (
@@ -776,7 +776,7 @@ def test_dark_and_narrow_variants_are_byte_identical_across_runs(tmp_path):
 def test_search_index_leaves_out_notebook_code_and_output_but_keeps_prose():
     from material.plugins.search.plugin import Parser
 
-    from kernelsite import hooks
+    from kernelsite import pagehtml
 
     prose = (
         '<div class="jp-Cell jp-MarkdownCell"><div class="jp-InputArea"><div class="jp-Prompt">'
@@ -792,7 +792,7 @@ def test_search_index_leaves_out_notebook_code_and_output_but_keeps_prose():
         "</div><p>More prose.</p>"
     )
     parser = Parser()
-    parser.feed(hooks.finish_html(prose + code))
+    parser.feed(pagehtml.finish_html(prose + code))
     parser.close()
     text = " ".join("".join(s.title + s.text) for s in parser.data)
     assert "Prose to find." in text and "More prose." in text

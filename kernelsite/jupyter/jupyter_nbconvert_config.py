@@ -1,5 +1,5 @@
 # Jupyter configuration for the notebooks the build executes (mkdocs-jupyter loads it through
-# JUPYTER_CONFIG_PATH, set by kernelsite/hooks.py). The kernel talks to the build over local
+# JUPYTER_CONFIG_PATH, set by kernelsite/plugin.py). The kernel talks to the build over local
 # sockets (IPC) instead of unencrypted TCP: nothing leaves the machine, and the kernel has no
 # reason to warn about eavesdropping on every run.
 import os

@@ -1,0 +1,63 @@
+"""What the build does to a page's HTML after MkDocs rendered it, and the box that shows build
+errors while serving."""
+
+from __future__ import annotations
+
+import re
+from html import escape
+
+from kernelsite import mathml
+
+TABLE = re.compile(r"<table>.*?</table>", re.DOTALL)
+ABBR = re.compile(r'<abbr title="([^"]*)">(.*?)</abbr>', re.DOTALL)
+# What the search index leaves out: code blocks and printed output (Markdown pages: the
+# highlight box; notebook pages: every <pre>, the cells' prompts, and the copy button's notice
+# and hidden text).
+# Material's search parser ends an exclusion at the first closing tag of the same name, so the
+# mark goes on elements that hold no element of their own kind (a notebook's cell areas do).
+SEARCH_EXCLUDED = re.compile(
+    r"<(?:pre\b"
+    r'|div(?= class="(?:[^"]*\bhighlight|jp-(?:Input|Output)Prompt|clipboard-copy-txt)[\s"])'
+    r'|span(?= class="notice"))'
+)
+
+
+def error_page(messages: list[str]) -> str:
+    """A box that shows build errors, in HTML (which Markdown keeps as it is); the page reloads
+    by itself once they are fixed."""
+    blocks = "".join(f"<pre><code>{escape(m)}</code></pre>" for m in messages)
+    return (
+        '<div class="admonition failure"><p class="admonition-title">The build failed</p>'
+        f"<p>Fix the file named below and save it: this page reloads by itself.</p>{blocks}</div>\n"
+    )
+
+
+def first_tooltips_only(html: str) -> str:
+    """Keep a glossary term's tooltip at its first use on a page; later uses are plain text
+    (an underline on every "kernel" would carry no signal)."""
+    seen: set[str] = set()
+
+    def keep_first(match: re.Match) -> str:
+        if match[1] in seen:
+            return match[2]
+        seen.add(match[1])
+        return match[0]
+
+    return ABBR.sub(keep_first, html)
+
+
+def scrollable_tables(html: str) -> str:
+    """Wrap each table in a box that scrolls sideways on a narrow screen (so no word is split)
+    and can be reached and scrolled from the keyboard."""
+    return TABLE.sub(
+        lambda m: (
+            f'<div class="table-scroll" tabindex="0" role="region" aria-label="Table">{m[0]}</div>'
+        ),
+        html,
+    )
+
+
+def finish_html(html: str) -> str:
+    # Code and printed output stay out of the search index, which every page downloads.
+    html = SEARCH_EXCLUDED.sub(lambda m: f"{m[0]} data-search-exclude", html)
+    return mathml.render(scrollable_tables(first_tooltips_only(html)))
