@@ -10,6 +10,10 @@ asserted by a test).
    process, as the server does, on a copy of docs/).
 
 Exits non-zero when a budget is exceeded. The build budgets assume an idle machine.
+
+Machines differ (the same cold build took 53 s on one 2-core machine and about 110 s on
+another), so every figure is also given in machine units: multiples of a fixed reference workload
+(a small convolution's forward and backward passes on one thread) timed in the same run.
 """
 
 from __future__ import annotations
@@ -80,6 +84,31 @@ def import_cost() -> float:
         return statistics.median(pool.map(lambda _: timed(command, ROOT, env).cpu, range(6)))
 
 
+# The reference workload: typical snippet work (convolutions, autograd) on one thread. It prints
+# the CPU seconds of its loop alone, without the imports.
+REFERENCE = """
+import time, torch
+torch.set_num_threads(1)
+torch.manual_seed(0)
+x, conv = torch.randn(32, 8, 32, 32), torch.nn.Conv2d(8, 16, 3)
+start = time.process_time()
+for _ in range(100):
+    conv(x).square().mean().backward()
+print(time.process_time() - start)
+"""
+
+
+def reference_seconds() -> float:
+    """CPU seconds of the reference workload on this machine (the median of five runs)."""
+    command = [sys.executable, "-c", REFERENCE]
+    env = {**os.environ, **ONE_THREAD}
+    runs = [
+        float(subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout)
+        for _ in range(5)
+    ]
+    return statistics.median(runs)
+
+
 def build(site: Path, cache: Path) -> float:
     env = {**os.environ, "KERNELSITE_CACHE": str(cache), "NO_MKDOCS_2_WARNING": "1"}
     mkdocs = [sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-d", str(site)]
@@ -109,14 +138,17 @@ def prose_edit(site: Path, cache: Path) -> float:
         return rebuild()
 
 
-def report(measured: dict[str, float]) -> bool:
+def report(measured: dict[str, float], reference: float) -> bool:
     ok = True
-    print("\nbudgets:")
+    print(f"\nbudgets (1 machine unit = the reference workload, {reference:.2f} s of CPU here):")
     for name, value in measured.items():
         limit, unit = BUDGETS[name]
         verdict = "ok" if value <= limit else "OVER BUDGET"
         ok &= value <= limit
-        print(f"  {name:34s} {value:7.1f} {unit}  (budget {limit:g} {unit})  {verdict}")
+        print(
+            f"  {name:34s} {value:7.1f} {unit} = {value / reference:6.1f} units"
+            f"  (budget {limit:g} {unit} = {limit / reference:.1f} units)  {verdict}"
+        )
     return ok
 
 
@@ -125,6 +157,8 @@ def main() -> int:
     parser.add_argument("--no-build", action="store_true", help="time the snippets only")
     args = parser.parse_args()
     snippets = runner.discover(ROOT / "snippets")
+    reference = reference_seconds()
+    print(f"reference workload: {reference:.2f} s of CPU (one machine unit)")
     imports = import_cost()
     print(f"importing numpy, scipy, torch, matplotlib: {imports:.1f} s of CPU per process")
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -148,7 +182,7 @@ def main() -> int:
             measured["cold build, wall"] = build(site, cache)
             measured["no-change rebuild, wall"] = build(site, cache)
             measured["prose edit while serving, wall"] = prose_edit(site, cache)
-    return 0 if report(measured) else 1
+    return 0 if report(measured, reference) else 1
 
 
 if __name__ == "__main__":

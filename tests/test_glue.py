@@ -798,3 +798,33 @@ def test_search_index_leaves_out_notebook_code_and_output_but_keeps_prose():
     assert "Prose to find." in text and "More prose." in text
     for left_out in ("In [1]:", "Copied!", "torch", "42"):
         assert left_out not in text, f"{left_out!r} reached the search index: {text}"
+
+
+def test_photographs_and_heavy_raster_figures_are_lossy_webp_and_repeat_exactly(tmp_path):
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from kernelsite import figures
+
+    rng = np.random.default_rng(0)
+    made = {}
+    for kind, image in {
+        "photo": rng.integers(0, 256, (120, 160, 3)).astype(np.uint8),  # colour: a photograph
+        "heavy": rng.random((300, 300)),  # grey noise: a PNG far over the limit
+        "light": np.outer(np.arange(200), np.ones(200)),  # a smooth ramp: a small PNG
+    }.items():
+        for run in (1, 2):
+            folder = tmp_path / f"{kind}{run}"
+            folder.mkdir()
+            fig, ax = plt.subplots(figsize=(3, 3))
+            ax.imshow(image, cmap="gray")
+            names = figures.save_figure(fig, folder, figures.figure_name(fig, 1))
+            plt.close(fig)
+            made[kind, run] = {n: (folder / n).read_bytes() for n in names}
+    assert list(made["photo", 1]) == ["fig1.webp", "fig1.dark.webp"]
+    assert list(made["heavy", 1]) == ["fig1.webp", "fig1.dark.webp"]
+    assert list(made["light", 1]) == ["fig1.png", "fig1.dark.png"]
+    assert all(made[kind, 1] == made[kind, 2] for kind in ("photo", "heavy", "light"))
+    heavy = made["heavy", 1]["fig1.webp"]
+    assert Image.open(io.BytesIO(heavy)).format == "WEBP"
+    assert len(heavy) < figures.LOSSY_ABOVE
