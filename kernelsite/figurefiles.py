@@ -16,7 +16,7 @@ NARROW_MEDIA = "(max-width: 600px)"
 MAIN_FIGURE = re.compile(r"fig\d+\.(svg|png|webp)")
 # Photographs are saved as lossy WebP at this quality: a photo's grain costs a lossless file
 # five to ten times the bytes, for no difference a reader can see.
-PHOTO_QUALITY = 80
+PHOTO_QUALITY = 70
 
 
 def variant(name: str, *, dark: bool = False, narrow: bool = False) -> str:

@@ -36,7 +36,7 @@ RASTER_PIXELS = 20_000
 PHOTO_PIXELS = 64 * 64
 # A raster figure whose lossless file would be larger than this is saved as lossy WebP, like a
 # photograph: a page's figures share a budget of a few hundred kilobytes.
-LOSSY_ABOVE = 48_000
+LOSSY_ABOVE = 24_000
 
 
 def is_raster(fig) -> bool:

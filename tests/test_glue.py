@@ -39,7 +39,7 @@ print("mean", round(mean_value, 3))
 fig, ax = plt.subplots()
 ax.plot(rng.normal(size=50))
 fig, ax = plt.subplots()
-ax.imshow(rng.random((200, 200)))
+ax.imshow(np.add.outer(np.arange(200), np.arange(200)))  # a raster figure: PNG
 with open("data.txt", "w") as f:
     f.write("42")
 plt.show()
@@ -825,6 +825,5 @@ def test_photographs_and_heavy_raster_figures_are_lossy_webp_and_repeat_exactly(
     assert list(made["heavy", 1]) == ["fig1.webp", "fig1.dark.webp"]
     assert list(made["light", 1]) == ["fig1.png", "fig1.dark.png"]
     assert all(made[kind, 1] == made[kind, 2] for kind in ("photo", "heavy", "light"))
-    heavy = made["heavy", 1]["fig1.webp"]
-    assert Image.open(io.BytesIO(heavy)).format == "WEBP"
-    assert len(heavy) < figures.LOSSY_ABOVE
+    for kind in ("photo", "heavy"):
+        assert Image.open(io.BytesIO(made[kind, 1]["fig1.webp"])).format == "WEBP"

@@ -3,6 +3,7 @@ errors shown while serving; and the code that makes a snippet's results part of 
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -21,10 +22,15 @@ def build_site(root: Path, serving: bool = False) -> Path:
     ``mkdocs serve`` does."""
     config = load_config(str(root / "mkdocs.yml"), strict=True)
     config.plugins.on_startup(command="serve" if serving else "build", dirty=False)
+    # The plugin sets the notebook kernels' environment (IPYTHONDIR, JUPYTER_CONFIG_PATH) for
+    # its process: later tests in this worker must start their kernels without it.
+    environment = dict(os.environ)
     try:
         build(config)
     finally:
         config.plugins.on_startup(command="build", dirty=False)  # later builds in this process
+        os.environ.clear()
+        os.environ.update(environment)
     return root / "site"
 
 
