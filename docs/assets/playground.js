@@ -566,59 +566,6 @@ export function compact(v) {
 // ---------------------------------------------------------------------------------------------
 // The widget
 
-const STYLE = `
-.kp { --kp-border: var(--md-default-fg-color--lighter, #8888); margin: 1em 0; }
-.kp fieldset { border: 1px solid var(--kp-border); border-radius: 4px; margin: 0.8em 0; padding: 0.4em 0.8em 0.8em; min-width: 0; }
-.kp legend { font-weight: 700; padding: 0 0.3em; }
-.kp .kp-row { display: flex; flex-wrap: wrap; gap: 0.5em 1.2em; align-items: center; margin: 0.4em 0; }
-.kp .kp-field { display: inline-flex; flex-wrap: wrap; gap: 0.3em 0.4em; align-items: center; max-width: 100%; }
-.kp select { max-width: 100%; }
-.kp .kp-check { flex-wrap: nowrap; align-items: baseline; }
-.kp select, .kp input, .kp button { font: inherit; color: var(--md-typeset-color, inherit);
-  background: var(--md-default-bg-color, transparent); border: 1px solid var(--md-default-fg-color--light, #666);
-  border-radius: 3px; padding: 0.15em 0.3em; }
-.kp input[type=checkbox], .kp input[type=range] { accent-color: var(--md-accent-fg-color, auto); padding: 0; }
-.kp input[type=range] { width: 9em; border: none; }
-.kp .kp-slider { display: inline-flex; flex-wrap: wrap; gap: 0.4em; align-items: center; }
-.kp .kp-slider output { min-width: 5em; }
-.kp input[type=file] { max-width: 100%; border: none; padding: 0; }
-.kp :focus-visible { outline: 2px solid var(--md-accent-fg-color, #06c); outline-offset: 2px; }
-.kp .kp-images { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.6em; margin: 0.6em 0; }
-.kp figure { margin: 0; width: auto; max-width: none; display: block; text-align: center; }
-.kp figcaption { font-size: 0.85em; margin-top: 0.2em; }
-.kp canvas { width: 100%; height: auto; image-rendering: pixelated; background: #808080; display: block; }
-.kp .kp-grid { display: grid; gap: 3px; font-size: 0.9em; }
-.kp .kp-grid input { width: 100%; box-sizing: border-box; text-align: right; font-variant-numeric: tabular-nums; }
-.kp .kp-scroll { overflow-x: auto; max-width: 100%; padding: 3px; }
-.kp .kp-canvas { position: relative; overflow: clip; overflow-clip-margin: 6px; }
-.kp .kp-cursor, .kp .kp-window { position: absolute; box-sizing: border-box; pointer-events: none;
-  outline: 2px solid #000; box-shadow: 0 0 0 4px #fff; }
-.kp .kp-inspect-tables { display: flex; flex-wrap: wrap; gap: 0.5em 1.2em; align-items: flex-start; }
-.md-typeset .kp table.kp-table { font-size: 0.8em; border-collapse: collapse; margin: 0; }
-.kp .kp-table caption { text-align: left; font-weight: 700; padding-bottom: 0.2em; white-space: nowrap; }
-.kp .kp-table th, .kp .kp-table td { padding: 0.1em 0.2em; text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.kp .kp-table td { min-width: 5.5ch; border: 1px solid var(--kp-border); }
-.kp .kp-table th { font-weight: 400; }
-.kp .kp-table td.kp-pad { border: 1px dashed currentColor; font-style: italic;
-  background: var(--md-default-fg-color--lightest, #8882); }
-.kp .kp-table td.kp-centre { outline: 2px solid currentColor; outline-offset: -2px; }
-.kp .kp-inspect-sum { font-weight: 700; margin: 0.4em 0 0.2em; }
-.kp .kp-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
-.kp .kp-grid input[aria-invalid=true] { border: 2px solid var(--kp-error); }
-.kp .kp-kernel { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
-.kp .kp-freq-figure { width: 11em; }
-.kp .kp-freq { width: 100%; }
-.kp .kp-error { --kp-error: #b3261e; color: var(--kp-error); border-left: 4px solid var(--kp-error);
-  padding: 0.3em 0.6em; margin: 0.4em 0; font-weight: 700; }
-.kp { --kp-error: #b3261e; }
-[data-md-color-scheme=slate] .kp, [data-md-color-scheme=slate] .kp .kp-error { --kp-error: #ffb4ab; }
-.kp .kp-status, .kp .kp-note { font-size: 0.85em; margin: 0.3em 0; }
-.kp figcaption .kp-note { display: block; font-style: normal; font-size: 1em; }
-.kp [hidden] { display: none !important; }
-.kp .kp-kernel > div { min-width: 0; max-width: 100%; }
-@media (max-width: 480px) { .md-typeset .kp table.kp-table { font-size: 0.7em; } .kp .kp-grid { font-size: 0.75em; } .kp .kp-grid input { padding: 0.15em 0.1em; } .kp .kp-images { gap: 0.3em; } }
-`;
-
 function formatWeight(v) {
   if (Number.isInteger(v)) return String(v);
   return String(Number(v.toPrecision(3)));
@@ -663,8 +610,6 @@ class Playground {
   build() {
     this.uid = ++uid;
     const id = (n) => this.id(n);
-    const style = el("style", { text: STYLE });
-    document.head.append(style);
 
     const imageSelect = el("select", { id: id("image") });
     this.images.forEach((image, i) => imageSelect.append(el("option", { value: String(i), text: image.label })));
