@@ -1,24 +1,27 @@
 // Kernel playground: filter an image with a small kernel, live, in the browser.
 //
-// Plain ES module; its one import is the site's DOM helper (dom.js). The page holds a
-// placeholder <div id="kernel-playground"> whose links name the images on offer; this module
-// replaces it with the widget. Everything is computed here, in the reader's browser: an image
-// loaded from disk never leaves it.
+// Plain ES module; it imports the site's shared modules beside it (dom.js, numbers.js,
+// kernels.js, images.js). The page holds a placeholder <div id="kernel-playground"> whose links
+// name the images on offer; this module replaces it with the widget. Everything is computed here,
+// in the reader's browser: an image loaded from disk never leaves it.
 //
 // What is computed (the same as PyTorch's F.conv2d after F.pad, one colour channel at a time):
 //   out[y, x] = sum over i, j of  padded[y + i, x + j] * w[i, j]      (cross-correlation)
 // with w the kernel flipped in both directions when "convolution" is chosen.
 //
-// Besides the kernels designed by hand (below), the page offers kernels a network learned: the
-// placeholder's link marked data-kernels names a JSON file, written when the site is built from
-// the network's weights (snippets/real/playground_presets.py), that this module loads and adds
-// to the presets (see addLearned). No number of those kernels is written in this file.
+// Besides the kernels designed by hand (kernels.js), the page offers kernels a network learned:
+// the placeholder's link marked data-kernels names a JSON file, written when the site is built
+// from the network's weights (snippets/real/playground_presets.py), that this module loads and
+// adds to the presets (see addLearned). No number of those kernels is written in this file.
 //
 // A read-only view of the state is exposed as window.playground (raw output values, the pixel
 // under the inspector, timings) so that the site's tests can compare the output with PyTorch;
 // window.playground.benchmark() times updates of the bundled photos (see Playground.benchmark).
 
-import { el } from "./dom.js";
+import { claim, el, field, whenReady } from "./dom.js";
+import { bitmapPixels, decodeImage, fetchOk } from "./images.js";
+import { designedKernel, resizeKernel } from "./kernels.js";
+import { formatNumber, minus, readNumber } from "./numbers.js";
 
 const MAX_SIDE = 512; // larger images are scaled down to this many pixels on their longer side
 const LIMIT = 1e6; // largest accepted magnitude of one kernel weight
@@ -27,14 +30,6 @@ const SIZES = [3, 5, 7];
 
 // ---------------------------------------------------------------------------------------------
 // Kernels
-
-const FIXED = {
-  sharpen: [0, -1, 0, -1, 5, -1, 0, -1, 0],
-  sobel_x: [-1, 0, 1, -2, 0, 2, -1, 0, 1],
-  sobel_y: [-1, -2, -1, 0, 0, 0, 1, 2, 1],
-  laplacian: [0, 1, 0, 1, -4, 1, 0, 1, 0],
-  emboss: [-2, -1, 0, -1, 1, 1, 0, 1, 2],
-};
 
 // Choosing a preset sets its usual size (if it has one), its parameters and a display that
 // suits it (signed outputs are best seen as absolute values, rescaled).
@@ -72,92 +67,23 @@ export function addLearned(file) {
   return names;
 }
 
-function grid(size, f) {
-  const r = (size - 1) / 2;
-  const w = new Float64Array(size * size);
-  for (let i = 0; i < size; i++) {
-    for (let j = 0; j < size; j++) w[i * size + j] = f(j - r, i - r); // x to the right, y down
-  }
-  return w;
-}
-
-function centred3(values, size) {
-  const r = (size - 3) / 2;
-  const w = new Float64Array(size * size);
-  for (let i = 0; i < 3; i++) {
-    for (let j = 0; j < 3; j++) w[(i + r) * size + j + r] = values[i * 3 + j];
-  }
-  return w;
-}
-
 /** The weights (row by row) of a preset kernel of size × size. Angles in degrees. */
-export function presetKernel(name, size, { sigma = 1, theta = 0, frequency = 0.2 } = {}) {
-  if (name in FIXED) return centred3(FIXED[name], size);
-  if (name in LEARNED) return centred3(LEARNED[name], size);
-  if (name === "box") return new Float64Array(size * size).fill(1 / (size * size));
-  if (name === "gaussian") {
-    const w = grid(size, (x, y) => Math.exp(-(x * x + y * y) / (2 * sigma * sigma)));
-    const total = w.reduce((a, b) => a + b, 0);
-    return w.map((v) => v / total);
-  }
-  if (name === "log") {
-    // The Laplacian of a Gaussian, (r² - 2σ²) / (2πσ⁶) · exp(-r² / 2σ²), shifted to sum 0
-    // (the truncated kernel would otherwise respond to flat regions).
-    const s2 = sigma * sigma;
-    const w = grid(size, (x, y) => {
-      const r2 = x * x + y * y;
-      return ((r2 - 2 * s2) / (2 * Math.PI * s2 * s2 * s2)) * Math.exp(-r2 / (2 * s2));
-    });
-    const mean = w.reduce((a, b) => a + b, 0) / w.length;
-    return w.map((v) => v - mean);
-  }
-  if (name === "gabor") {
-    // Gaussian envelope times a cosine wave; theta is the direction the wave travels in,
-    // counter-clockwise from the x axis as seen on screen (y points down in the image).
-    const t = (theta * Math.PI) / 180;
-    const c = Math.cos(t);
-    const s = Math.sin(t);
-    return grid(size, (x, y) => {
-      const along = x * c - y * s;
-      const envelope = Math.exp(-(x * x + y * y) / (2 * sigma * sigma)) / (2 * Math.PI * sigma * sigma);
-      return envelope * Math.cos(2 * Math.PI * frequency * along);
-    });
-  }
-  throw new Error(`unknown preset ${name}`);
+export function presetKernel(name, size, params) {
+  return name in LEARNED ? resizeKernel(LEARNED[name], 3, size) : designedKernel(name, size, params);
 }
 
-/** Resize a kernel to a new odd size, keeping its centre (cropping or padding with zeros). */
-function resizeKernel(w, size, newSize) {
-  const out = new Float64Array(newSize * newSize);
-  const d = (newSize - size) / 2;
-  for (let i = 0; i < size; i++) {
-    for (let j = 0; j < size; j++) {
-      const a = i + d;
-      const b = j + d;
-      if (a >= 0 && a < newSize && b >= 0 && b < newSize) out[a * newSize + b] = w[i * size + j];
-    }
-  }
-  return out;
-}
+const CELL_EXAMPLES = "e.g. 0.25, -2, 1e-3 or 1/16";
+const CELL_ERRORS = {
+  space: (t) => `“${t}” has a space inside: type one number per cell (${CELL_EXAMPLES})`,
+  syntax: (t) => `“${t}” is not a number (write ${CELL_EXAMPLES})`,
+  infinite: (t) => `“${t}” is not a finite number`,
+};
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-/**
- * Parse one grid cell: a number or a fraction "a/b" (spaces around the slash are fine). Returns
- * {value} or {error}. Spaces inside a number are refused, never dropped: "1 2 1" is not 121.
- */
+/** Parse one grid cell (see readNumber): {value} or {error}, with `empty` set for an empty cell. */
 export function parseCell(text) {
-  const t = text.trim().replace(/\u2212/g, "-").replace(/\s*\/\s*/g, "/");
-  if (t === "") return { empty: true, error: "is empty" };
-  if (/\s/.test(t)) {
-    return { error: `“${text.trim()}” has a space inside: type one number per cell (e.g. 0.25, -2, 1e-3 or 1/16)` };
-  }
-  const parts = t.split("/");
-  if (parts.length > 2 || !parts.every((p) => NUMBER.test(p))) {
-    return { error: `“${text.trim()}” is not a number (write e.g. 0.25, -2, 1e-3 or 1/16)` };
-  }
-  const value = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(parts[0]);
-  if (!Number.isFinite(value)) return { error: `“${text.trim()}” is not a finite number` };
+  const { value, error } = readNumber(text);
+  if (error === "empty") return { empty: true, error: "is empty" };
+  if (error) return { error: CELL_ERRORS[error](text.trim()) };
   if (Math.abs(value) > LIMIT) {
     return { error: `“${text.trim()}” is too large (use values between −1000000 and 1000000)` };
   }
@@ -560,7 +486,7 @@ export function compact(v) {
   } else {
     text = a.toExponential(0).replace("+", "");
   }
-  return `${v < 0 ? "−" : ""}${text.replace("-", "−")}`;
+  return `${v < 0 ? "−" : ""}${minus(text)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -569,10 +495,6 @@ export function compact(v) {
 function formatWeight(v) {
   if (Number.isInteger(v)) return String(v);
   return String(Number(v.toPrecision(3)));
-}
-
-function formatNumber(v, digits = 3) {
-  return Number(v.toFixed(digits)).toString().replace("-", "−");
 }
 
 const ROOT_ID = "kernel-playground";
@@ -684,11 +606,7 @@ class Playground {
     const freqFigure = el("figure", { id: id("freq-figure"), class: "kp-freq-figure" }, freqCanvas,
       el("figcaption", {}, "|H|, the gain per frequency: zero in the middle, ±0.5 cycles/px at the edges; white is the largest gain.", freqNote));
     const note = el("p", { id: id("note"), class: "kp-note", "aria-live": "polite" });
-    const label = (control, text) => {
-      const tag = el("label", { for: control.id, text: text.trim() });
-      if (control.type === "checkbox") return el("span", { class: "kp-field kp-check" }, control, tag);
-      return el("span", { class: "kp-field" }, tag, control);
-    };
+    const label = (control, text) => field(control, text.trim(), "kp");
     const gridScroll = el("div", { id: id("grid-scroll"), class: "kp-scroll" }, gridBox);
     const gridHint = el("p", { id: id("grid-hint"), class: "kp-note", hidden: true, text: "Scroll the weights sideways to reach every column." });
 
@@ -778,8 +696,7 @@ class Playground {
     const group = el("optgroup", { label: "Learned by VGG16 (first layer)" });
     this.presetSelect.insertBefore(group, this.presetSelect.querySelector("option[value=custom]"));
     try {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const response = await fetchOk(url);
       for (const name of addLearned(await response.json())) group.append(el("option", { value: name, text: PRESETS[name].label }));
     } catch (problem) {
       group.append(el("option", { disabled: true, text: `Could not load VGG16's kernels (${problem.message})` }));
@@ -911,8 +828,7 @@ class Playground {
 
   async loadUrl(image) {
     try {
-      const response = await fetch(image.url);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const response = await fetchOk(image.url);
       const name = decodeURIComponent(image.url.split("/").pop());
       await this.setImage(await response.blob(), name, image.label);
     } catch (problem) {
@@ -936,38 +852,22 @@ class Playground {
   }
 
   async setImage(blob, name, label) {
-    const options = { colorSpaceConversion: "none", premultiplyAlpha: "none" };
-    let bitmap = await createImageBitmap(blob, options);
-    const [originalWidth, originalHeight] = [bitmap.width, bitmap.height];
-    const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-    const width = Math.max(1, Math.round(bitmap.width * scale));
-    const height = Math.max(1, Math.round(bitmap.height * scale));
-    if (scale < 1) { // a smooth reduction (drawImage alone would alias fine detail)
-      const full = bitmap;
-      bitmap = await createImageBitmap(full, { ...options, resizeWidth: width, resizeHeight: height, resizeQuality: "high" });
-      full.close();
-    }
-    const canvas = this.inCanvas;
-    canvas.width = width;
-    canvas.height = height;
-    const context = canvas.getContext("2d", { willReadFrequently: true });
-    context.fillStyle = "#fff"; // transparent parts are shown on white
-    context.fillRect(0, 0, width, height);
-    context.drawImage(bitmap, 0, 0, width, height);
-    bitmap.close();
-    const rgba = context.getImageData(0, 0, width, height).data;
+    const { bitmap, originalWidth, originalHeight } = await decodeImage(blob, MAX_SIDE);
+    const { width, height } = bitmap;
+    const scaled = width !== originalWidth || height !== originalHeight;
+    const rgba = bitmapPixels(bitmap, this.inCanvas);
     const n = width * height;
     let grey = true;
     for (let i = 0; i < n && grey; i++) grey = rgba[4 * i] === rgba[4 * i + 1] && rgba[4 * i] === rgba[4 * i + 2];
     const channels = grey ? 1 : 3;
     const planes = new Float32Array(n * channels);
     for (let c = 0; c < channels; c++) for (let i = 0; i < n; i++) planes[c * n + i] = rgba[4 * i + c] / 255;
-    this.image = { name, label, width, height, channels, planes, scaled: scale < 1, originalWidth, originalHeight };
+    this.image = { name, label, width, height, channels, planes, scaled, originalWidth, originalHeight };
     this.source = { blob, name, label };
     const kind = grey ? "grey" : "colour";
     // The size of the file as it is, then (if it is too large) the size it was scaled down to.
-    const size = `${originalWidth} × ${originalHeight}${scale < 1 ? `, scaled down to ${width} × ${height}` : ""}`;
-    canvas.setAttribute("aria-label", `Input: ${label}, ${size} pixels, ${kind}`);
+    const size = `${originalWidth} × ${originalHeight}${scaled ? `, scaled down to ${width} × ${height}` : ""}`;
+    this.inCanvas.setAttribute("aria-label", `Input: ${label}, ${size} pixels, ${kind}`);
     document.getElementById(this.id("in-caption")).textContent = `Input: ${size}, ${kind}`;
     this.channelField.hidden = channels === 1;
     this.pixel = { x: Math.floor(width / 2), y: Math.floor(height / 2) }; // a new image: inspect its centre
@@ -1124,8 +1024,8 @@ class Playground {
     let outside = 0;
     for (const [name, values] of [["inputs", info.inputs], ["weights", info.weights], ["products", info.products]]) {
       const { cols, rows, cells } = this.tables[name];
-      for (let j = 0; j < k; j++) cols[j].textContent = formatCoordinate(x + j - r);
-      for (let i = 0; i < k; i++) rows[i].textContent = formatCoordinate(y + i - r);
+      for (let j = 0; j < k; j++) cols[j].textContent = minus(x + j - r);
+      for (let i = 0; i < k; i++) rows[i].textContent = minus(y + i - r);
       cells.forEach((cell, n) => {
         cell.textContent = compact(values[n]);
         cell.className = [info.padded[n] ? "kp-pad" : "", n === centre ? "kp-centre" : ""].join(" ").trim();
@@ -1204,14 +1104,9 @@ const PADDING_FILL = {
   circular: "the pixels of the opposite edge (the image wraps around)",
 };
 
-function formatCoordinate(v) {
-  return String(v).replace("-", "−");
-}
-
 function start() {
-  const root = document.getElementById(ROOT_ID);
-  if (!root || root.dataset.ready) return;
-  root.dataset.ready = "true";
+  const root = claim(ROOT_ID);
+  if (!root) return;
   const playground = new Playground(root);
   // A read-only view for the tests and for curious readers (try it in the browser console).
   window.playground = Object.freeze({
@@ -1234,7 +1129,4 @@ function start() {
   if (playground.images.length) playground.loadUrl(playground.images[0]);
 }
 
-if (typeof document !== "undefined") {
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
-}
+whenReady(start);
