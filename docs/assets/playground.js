@@ -499,6 +499,7 @@ function formatWeight(v) {
 
 const ROOT_ID = "kernel-playground";
 let uid = 0;
+const label = (control, text) => field(control, text, "kp");
 
 class Playground {
   constructor(root) {
@@ -529,13 +530,36 @@ class Playground {
     return `kp${this.uid}-${name}`;
   }
 
+  /** Replace the placeholder with the widget: its parts top to bottom, then the kernel's grid. */
   build() {
     this.uid = ++uid;
-    const id = (n) => this.id(n);
+    this.error = el("div", { id: this.id("error"), class: "kp-error", role: "alert", hidden: true });
+    this.status = el("p", { id: this.id("status"), class: "kp-status" });
+    this.root.replaceChildren(el("div", { class: "kp" }, this.buildImageChoice(), this.buildCanvases(), this.error,
+      this.status, this.buildInspectorControls(), this.buildKernelControls(), this.buildOptions()));
+    this.observeScrolling();
+    this.buildGrid();
+    this.showPresetControls();
+  }
 
-    const imageSelect = el("select", { id: id("image") });
+  /** The photos on offer, and a file of the reader's own. */
+  buildImageChoice() {
+    const imageSelect = el("select", { id: this.id("image") });
     this.images.forEach((image, i) => imageSelect.append(el("option", { value: String(i), text: image.label })));
-    const file = el("input", { id: id("file"), type: "file", accept: "image/*" });
+    const file = el("input", { id: this.id("file"), type: "file", accept: "image/*" });
+    imageSelect.addEventListener("change", () => {
+      if (imageSelect.value === "file") this.loadFile(this.userFile);
+      else this.loadUrl(this.images[Number(imageSelect.value)]);
+    });
+    file.addEventListener("change", () => file.files.length && this.loadFile(file.files[0]));
+    this.imageSelect = imageSelect;
+    return el("fieldset", {}, el("legend", { text: "Image" }),
+      el("div", { class: "kp-row" }, label(imageSelect, "Photo"), label(file, "or your own image (it stays in your browser)")));
+  }
+
+  /** Input and output side by side; pointing at either (or the arrow keys) moves the inspector. */
+  buildCanvases() {
+    const id = (n) => this.id(n);
     const inCanvas = el("canvas", { id: id("in"), role: "img", "aria-label": "Input image" });
     // The output is also the inspector's control: point at it, tap it, or focus it and use the
     // arrow keys ("application": a screen reader passes the keys on to the page).
@@ -543,119 +567,6 @@ class Playground {
       "aria-describedby": id("inspect-help") });
     const windowBox = el("div", { id: id("window"), class: "kp-window", "aria-hidden": "true", hidden: true });
     const cursor = el("div", { id: id("cursor"), class: "kp-cursor", "aria-hidden": "true", hidden: true });
-    const error = el("div", { id: id("error"), class: "kp-error", role: "alert", hidden: true });
-    const status = el("p", { id: id("status"), class: "kp-status" });
-
-    const presetSelect = el("select", { id: id("preset") });
-    const designed = el("optgroup", { label: "Designed by hand" });
-    for (const [name, { label }] of Object.entries(PRESETS)) {
-      if (name !== "custom") designed.append(el("option", { value: name, text: label }));
-    }
-    presetSelect.append(designed, el("option", { value: "custom", text: PRESETS.custom.label }));
-    presetSelect.value = this.preset;
-    const presetNote = el("p", { id: id("preset-note"), class: "kp-note", hidden: true });
-    const sizeSelect = el("select", { id: id("size") });
-    for (const s of SIZES) sizeSelect.append(el("option", { value: String(s), text: `${s} × ${s}` }));
-    sizeSelect.value = String(this.size);
-
-    const slider = (name, label, min, max, step, unit) => {
-      const input = el("input", { id: id(name), type: "range", min, max, step, value: this.params[name] });
-      const output = el("output", { id: id(`${name}-value`), for: id(name), "aria-live": "polite" });
-      const wrap = el("div", { class: "kp-slider" }, el("label", { for: id(name), text: label }), input, output);
-      const show = () => {
-        const text = `${input.value}${unit}`;
-        output.textContent = text;
-        input.setAttribute("aria-valuetext", text);
-      };
-      show();
-      input.addEventListener("input", () => {
-        show();
-        this.params[name] = Number(input.value);
-        this.loadPreset(this.preset);
-      });
-      const set = (value) => {
-        input.value = String(value);
-        this.params[name] = Number(input.value);
-        show();
-      };
-      return { wrap, set };
-    };
-    const sliders = {
-      sigma: slider("sigma", "σ (spread)", 0.3, 3, 0.1, " px"),
-      theta: slider("theta", "θ (wave direction)", 0, 180, 15, "°"),
-      frequency: slider("frequency", "Frequency", 0.05, 0.5, 0.01, " cycles/px"),
-    };
-
-    const gridBox = el("div", { id: id("grid"), class: "kp-grid", role: "group", "aria-labelledby": id("grid-label") });
-    const gridLabel = el("p", { id: id("grid-label"), class: "kp-note" });
-    const sum = el("p", { id: id("sum"), class: "kp-note" });
-
-    const flip = el("input", { id: id("flip"), type: "checkbox" });
-    const normalise = el("input", { id: id("normalise"), type: "checkbox" });
-    const padding = el("select", { id: id("padding") });
-    for (const [value, label] of [["zeros", "zeros"], ["reflect", "reflect"], ["replicate", "replicate (edge)"], ["circular", "circular (wrap)"]]) {
-      padding.append(el("option", { value, text: label }));
-    }
-    padding.value = "reflect";
-    const range = el("select", { id: id("range") });
-    range.append(el("option", { value: "clip", text: "clip to 0…1" }), el("option", { value: "rescale", text: "rescale min…max" }));
-    const absolute = el("input", { id: id("abs"), type: "checkbox" });
-    const showFreq = el("input", { id: id("show-freq"), type: "checkbox", checked: true });
-    const freqCanvas = el("canvas", { id: id("freq"), class: "kp-freq", width: FREQ_N, height: FREQ_N, role: "img", "aria-label": "Frequency response" });
-    const freqNote = el("span", { id: id("freq-note"), class: "kp-note" });
-    const freqFigure = el("figure", { id: id("freq-figure"), class: "kp-freq-figure" }, freqCanvas,
-      el("figcaption", {}, "|H|, the gain per frequency: zero in the middle, ±0.5 cycles/px at the edges; white is the largest gain.", freqNote));
-    const note = el("p", { id: id("note"), class: "kp-note", "aria-live": "polite" });
-    const label = (control, text) => field(control, text.trim(), "kp");
-    const gridScroll = el("div", { id: id("grid-scroll"), class: "kp-scroll" }, gridBox);
-    const gridHint = el("p", { id: id("grid-hint"), class: "kp-note", hidden: true, text: "Scroll the weights sideways to reach every column." });
-
-    const inspectHelp = el("p", { id: id("inspect-help"), class: "kp-note",
-      text: "Point at a pixel of the output or tap it, or press Tab to reach the output and move with the arrow keys (Shift: 10 pixels at a time), to see how its value is computed. The outlined cell is the pixel itself." });
-    const channel = el("select", { id: id("channel") });
-    ["red", "green", "blue"].forEach((name, c) => channel.append(el("option", { value: String(c), text: name })));
-    const channelField = label(channel, "Channel ");
-    const inspectTables = el("div", { id: id("inspect-tables"), class: "kp-inspect-tables kp-scroll", role: "region",
-      "aria-label": "Input values under the kernel, weights and products" });
-    const inspectSum = el("p", { id: id("inspect-sum"), class: "kp-inspect-sum" });
-    const padNote = el("p", { id: id("pad-note"), class: "kp-note" });
-    const live = el("p", { id: id("inspect-live"), class: "kp-sr", "aria-live": "polite" });
-
-    this.root.replaceChildren(el("div", { class: "kp" },
-      el("fieldset", {}, el("legend", { text: "Image" }),
-        el("div", { class: "kp-row" }, label(imageSelect, "Photo "), label(file, "or your own image (it stays in your browser)"))),
-      el("div", { class: "kp-images" },
-        el("figure", {}, el("div", { class: "kp-canvas" }, inCanvas, windowBox), el("figcaption", { id: id("in-caption"), text: "Input" })),
-        el("figure", {}, el("div", { class: "kp-canvas" }, outCanvas, cursor), el("figcaption", { id: id("out-caption"), text: "Output" }))),
-      error, status,
-      el("fieldset", { id: id("inspector") }, el("legend", { text: "Pixel inspector" }),
-        inspectHelp, el("div", { class: "kp-row" }, channelField), inspectTables, inspectSum, padNote, live),
-      el("fieldset", {}, el("legend", { text: "Kernel" }),
-        el("div", { class: "kp-row" }, label(presetSelect, "Preset "), label(sizeSelect, "Size ")),
-        presetNote,
-        el("div", { class: "kp-row" }, sliders.sigma.wrap, sliders.theta.wrap, sliders.frequency.wrap),
-        el("div", { class: "kp-kernel" }, el("div", {}, gridLabel, gridScroll, gridHint, sum), freqFigure)),
-      el("fieldset", {}, el("legend", { text: "Options" }),
-        el("div", { class: "kp-row" }, label(flip, "Flip the kernel: true convolution (unticked: cross-correlation, what PyTorch computes)")),
-        el("div", { class: "kp-row" }, label(normalise, "Normalise the kernel to sum 1"), label(padding, "Padding ")),
-        el("div", { class: "kp-row" }, label(range, "Display "), label(absolute, "Absolute value"), label(showFreq, "Show the frequency response")),
-        note)));
-
-    Object.assign(this, { imageSelect, file, inCanvas, outCanvas, error, status, presetSelect, presetNote, sizeSelect, sliders,
-      gridBox, gridLabel, sum, flip, normalise, padding, range, absolute, showFreq, freqCanvas, freqNote, freqFigure, note,
-      windowBox, cursor, gridScroll, gridHint, channel, channelField, inspectTables, inspectSum, padNote, live });
-
-    imageSelect.addEventListener("change", () => {
-      if (imageSelect.value === "file") this.loadFile(this.userFile);
-      else this.loadUrl(this.images[Number(imageSelect.value)]);
-    });
-    file.addEventListener("change", () => file.files.length && this.loadFile(file.files[0]));
-    presetSelect.addEventListener("change", () => this.loadPreset(presetSelect.value, true));
-    sizeSelect.addEventListener("change", () => this.setSize(Number(sizeSelect.value)));
-    for (const control of [flip, normalise, padding]) control.addEventListener("change", () => this.update());
-    for (const control of [range, absolute]) control.addEventListener("change", () => this.redisplay());
-    showFreq.addEventListener("change", () => this.drawFrequency());
-    channel.addEventListener("change", () => this.inspect());
     const pick = (event, announce) => {
       if (!this.image) return;
       const box = event.currentTarget.getBoundingClientRect();
@@ -669,17 +580,130 @@ class Playground {
       canvas.addEventListener("pointerdown", (event) => pick(event, true));
     }
     outCanvas.addEventListener("keydown", (event) => this.moveCursor(event));
-    // Cues for boxes that scroll sideways: the grid's hint, and a tab stop for the tables.
-    const cue = () => {
-      this.gridHint.hidden = gridScroll.scrollWidth <= gridScroll.clientWidth + 1;
-      if (inspectTables.scrollWidth > inspectTables.clientWidth + 1) inspectTables.setAttribute("tabindex", "0");
-      else inspectTables.removeAttribute("tabindex");
+    Object.assign(this, { inCanvas, outCanvas, windowBox, cursor });
+    return el("div", { class: "kp-images" },
+      el("figure", {}, el("div", { class: "kp-canvas" }, inCanvas, windowBox), el("figcaption", { id: id("in-caption"), text: "Input" })),
+      el("figure", {}, el("div", { class: "kp-canvas" }, outCanvas, cursor), el("figcaption", { id: id("out-caption"), text: "Output" })));
+  }
+
+  /** The pixel inspector: its help, the channel, the three tables (see buildInspector) and sums. */
+  buildInspectorControls() {
+    const id = (n) => this.id(n);
+    const inspectHelp = el("p", { id: id("inspect-help"), class: "kp-note",
+      text: "Point at a pixel of the output or tap it, or press Tab to reach the output and move with the arrow keys (Shift: 10 pixels at a time), to see how its value is computed. The outlined cell is the pixel itself." });
+    const channel = el("select", { id: id("channel") });
+    ["red", "green", "blue"].forEach((name, c) => channel.append(el("option", { value: String(c), text: name })));
+    channel.addEventListener("change", () => this.inspect());
+    const channelField = label(channel, "Channel");
+    const inspectTables = el("div", { id: id("inspect-tables"), class: "kp-inspect-tables kp-scroll", role: "region",
+      "aria-label": "Input values under the kernel, weights and products" });
+    const inspectSum = el("p", { id: id("inspect-sum"), class: "kp-inspect-sum" });
+    const padNote = el("p", { id: id("pad-note"), class: "kp-note" });
+    const live = el("p", { id: id("inspect-live"), class: "kp-sr", "aria-live": "polite" });
+    Object.assign(this, { channel, channelField, inspectTables, inspectSum, padNote, live });
+    return el("fieldset", { id: id("inspector") }, el("legend", { text: "Pixel inspector" }),
+      inspectHelp, el("div", { class: "kp-row" }, channelField), inspectTables, inspectSum, padNote, live);
+  }
+
+  /** Preset, size, the preset's sliders, the grid of weights and the frequency response. */
+  buildKernelControls() {
+    const id = (n) => this.id(n);
+    const presetSelect = el("select", { id: id("preset") });
+    const designed = el("optgroup", { label: "Designed by hand" });
+    for (const [name, { label: text }] of Object.entries(PRESETS)) {
+      if (name !== "custom") designed.append(el("option", { value: name, text }));
+    }
+    presetSelect.append(designed, el("option", { value: "custom", text: PRESETS.custom.label }));
+    presetSelect.value = this.preset;
+    presetSelect.addEventListener("change", () => this.loadPreset(presetSelect.value, true));
+    const presetNote = el("p", { id: id("preset-note"), class: "kp-note", hidden: true });
+    const sizeSelect = el("select", { id: id("size") });
+    for (const s of SIZES) sizeSelect.append(el("option", { value: String(s), text: `${s} × ${s}` }));
+    sizeSelect.value = String(this.size);
+    sizeSelect.addEventListener("change", () => this.setSize(Number(sizeSelect.value)));
+    const sliders = {
+      sigma: this.slider("sigma", "σ (spread)", 0.3, 3, 0.1, " px"),
+      theta: this.slider("theta", "θ (wave direction)", 0, 180, 15, "°"),
+      frequency: this.slider("frequency", "Frequency", 0.05, 0.5, 0.01, " cycles/px"),
     };
-    this.observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(cue);
-    for (const box of [gridScroll, inspectTables]) this.observer?.observe(box);
-    this.cue = cue;
-    this.buildGrid();
-    this.showPresetControls();
+    const gridBox = el("div", { id: id("grid"), class: "kp-grid", role: "group", "aria-labelledby": id("grid-label") });
+    const gridLabel = el("p", { id: id("grid-label"), class: "kp-note" });
+    const sum = el("p", { id: id("sum"), class: "kp-note" });
+    const gridScroll = el("div", { id: id("grid-scroll"), class: "kp-scroll" }, gridBox);
+    const gridHint = el("p", { id: id("grid-hint"), class: "kp-note", hidden: true, text: "Scroll the weights sideways to reach every column." });
+    const freqCanvas = el("canvas", { id: id("freq"), class: "kp-freq", width: FREQ_N, height: FREQ_N, role: "img", "aria-label": "Frequency response" });
+    const freqNote = el("span", { id: id("freq-note"), class: "kp-note" });
+    const freqFigure = el("figure", { id: id("freq-figure"), class: "kp-freq-figure" }, freqCanvas,
+      el("figcaption", {}, "|H|, the gain per frequency: zero in the middle, ±0.5 cycles/px at the edges; white is the largest gain.", freqNote));
+    Object.assign(this, { presetSelect, presetNote, sizeSelect, sliders, gridBox, gridLabel, sum, gridScroll, gridHint,
+      freqCanvas, freqNote, freqFigure });
+    return el("fieldset", {}, el("legend", { text: "Kernel" }),
+      el("div", { class: "kp-row" }, label(presetSelect, "Preset"), label(sizeSelect, "Size")),
+      presetNote,
+      el("div", { class: "kp-row" }, sliders.sigma.wrap, sliders.theta.wrap, sliders.frequency.wrap),
+      el("div", { class: "kp-kernel" }, el("div", {}, gridLabel, gridScroll, gridHint, sum), freqFigure));
+  }
+
+  /** A slider for one parameter of the preset; moving it refills the grid. Returns {wrap, set}. */
+  slider(name, text, min, max, step, unit) {
+    const input = el("input", { id: this.id(name), type: "range", min, max, step, value: this.params[name] });
+    const output = el("output", { id: this.id(`${name}-value`), for: this.id(name), "aria-live": "polite" });
+    const wrap = el("div", { class: "kp-slider" }, el("label", { for: this.id(name), text }), input, output);
+    const show = () => {
+      const shown = `${input.value}${unit}`;
+      output.textContent = shown;
+      input.setAttribute("aria-valuetext", shown);
+    };
+    show();
+    input.addEventListener("input", () => {
+      show();
+      this.params[name] = Number(input.value);
+      this.loadPreset(this.preset);
+    });
+    const set = (value) => {
+      input.value = String(value);
+      this.params[name] = Number(input.value);
+      show();
+    };
+    return { wrap, set };
+  }
+
+  /** Flip, normalise, padding, display and the frequency response's switch. */
+  buildOptions() {
+    const id = (n) => this.id(n);
+    const flip = el("input", { id: id("flip"), type: "checkbox" });
+    const normalise = el("input", { id: id("normalise"), type: "checkbox" });
+    const padding = el("select", { id: id("padding") });
+    for (const [value, text] of [["zeros", "zeros"], ["reflect", "reflect"], ["replicate", "replicate (edge)"], ["circular", "circular (wrap)"]]) {
+      padding.append(el("option", { value, text }));
+    }
+    padding.value = "reflect";
+    const range = el("select", { id: id("range") });
+    range.append(el("option", { value: "clip", text: "clip to 0…1" }), el("option", { value: "rescale", text: "rescale min…max" }));
+    const absolute = el("input", { id: id("abs"), type: "checkbox" });
+    const showFreq = el("input", { id: id("show-freq"), type: "checkbox", checked: true });
+    const note = el("p", { id: id("note"), class: "kp-note", "aria-live": "polite" });
+    for (const control of [flip, normalise, padding]) control.addEventListener("change", () => this.update());
+    for (const control of [range, absolute]) control.addEventListener("change", () => this.redisplay());
+    showFreq.addEventListener("change", () => this.drawFrequency());
+    Object.assign(this, { flip, normalise, padding, range, absolute, showFreq, note });
+    return el("fieldset", {}, el("legend", { text: "Options" }),
+      el("div", { class: "kp-row" }, label(flip, "Flip the kernel: true convolution (unticked: cross-correlation, what PyTorch computes)")),
+      el("div", { class: "kp-row" }, label(normalise, "Normalise the kernel to sum 1"), label(padding, "Padding")),
+      el("div", { class: "kp-row" }, label(range, "Display"), label(absolute, "Absolute value"), label(showFreq, "Show the frequency response")),
+      note);
+  }
+
+  /** Cues for boxes that scroll sideways: the grid's hint, and a tab stop for the tables. */
+  observeScrolling() {
+    this.cue = () => {
+      this.gridHint.hidden = this.gridScroll.scrollWidth <= this.gridScroll.clientWidth + 1;
+      const tables = this.inspectTables;
+      if (tables.scrollWidth > tables.clientWidth + 1) tables.setAttribute("tabindex", "0");
+      else tables.removeAttribute("tabindex");
+    };
+    this.observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(this.cue);
+    for (const box of [this.gridScroll, this.inspectTables]) this.observer?.observe(box);
   }
 
   showPresetControls() {
@@ -739,6 +763,18 @@ class Playground {
 
   editCell(index, text) {
     const parsed = parseCell(text);
+    this.markCell(index, parsed);
+    if (!parsed.error) this.values[index] = parsed.value;
+    if (this.preset !== "custom") {
+      this.preset = "custom";
+      this.presetSelect.value = "custom";
+      this.showPresetControls();
+    }
+    this.checkGrid();
+  }
+
+  /** Record whether a cell holds a valid weight, and mark it for assistive technology if not. */
+  markCell(index, parsed) {
     const cell = this.cells[index];
     if (parsed.error) {
       this.cellErrors.set(index, parsed);
@@ -748,14 +784,7 @@ class Playground {
       this.cellErrors.delete(index);
       cell.removeAttribute("aria-invalid");
       cell.removeAttribute("aria-describedby");
-      this.values[index] = parsed.value;
     }
-    if (this.preset !== "custom") {
-      this.preset = "custom";
-      this.presetSelect.value = "custom";
-      this.showPresetControls();
-    }
-    this.checkGrid();
   }
 
   /** Accept the grid as the kernel if every cell holds a valid number, else explain why not. */
@@ -816,12 +845,7 @@ class Playground {
       const j = (index % size) - d;
       if (i < 0 || i >= old || j < 0 || j >= old) return;
       cell.value = texts[i * old + j];
-      const parsed = parseCell(cell.value);
-      if (parsed.error) {
-        this.cellErrors.set(index, parsed);
-        cell.setAttribute("aria-invalid", "true");
-        cell.setAttribute("aria-describedby", this.error.id);
-      }
+      this.markCell(index, parseCell(cell.value));
     });
     this.checkGrid();
   }
