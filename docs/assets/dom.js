@@ -14,3 +14,25 @@ export function el(tag, attrs = {}, ...children) {
   node.append(...children);
   return node;
 }
+
+/** A control with its label (after a checkbox, before anything else); `prefix` names the classes. */
+export function field(control, text, prefix) {
+  const tag = el("label", { for: control.id, text });
+  if (control.type === "checkbox") return el("span", { class: `${prefix}-field ${prefix}-check` }, control, tag);
+  return el("span", { class: `${prefix}-field` }, tag, control);
+}
+
+/** The page's placeholder with this id, taken for a widget: null if absent or already taken. */
+export function claim(id) {
+  const root = document.getElementById(id);
+  if (!root || root.dataset.ready) return null;
+  root.dataset.ready = "true";
+  return root;
+}
+
+/** Run `start` once the document is parsed (at once if it already is). */
+export function whenReady(start) {
+  if (typeof document === "undefined") return;
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+}

@@ -1,8 +1,9 @@
 // Learn a kernel yourself: gradient descent on one 3 × 3 kernel, live, in the browser.
 //
-// Plain ES module; its one import is the site's DOM helper (dom.js). The page holds a
-// placeholder <div id="kernel-learner"> whose links name the photo and the exported random
-// start; this module replaces it with the widget. All numbers are JavaScript numbers (float64).
+// Plain ES module; it imports the site's shared modules beside it (dom.js, numbers.js,
+// kernels.js, images.js). The page holds a placeholder <div id="kernel-learner"> whose links name
+// the photo and the exported random start; this module replaces it with the widget. All numbers
+// are JavaScript numbers (float64).
 //
 // What is computed, exactly as in snippets/learn/learn_kernel_in_pytorch.py:
 //   x       the photo, 128 × 128, standardised to mean 0 and variance 1 (population variance)
@@ -22,7 +23,10 @@
 //   kernelLearning.step(n)  → does what pressing "Step" n times does.
 //   kernelLearning.ready    → true once the photo and the exported start are loaded.
 
-import { el } from "./dom.js";
+import { claim, el, field, whenReady } from "./dom.js";
+import { bitmapPixels, decodeImage, fetchOk } from "./images.js";
+import { FIXED, designedKernel } from "./kernels.js";
+import { formatNumber, minus, readNumber } from "./numbers.js";
 
 const K = 3;
 const SIDE = 128; // the photo is averaged down to SIDE × SIDE
@@ -35,32 +39,11 @@ const FRAME_BUDGET_MS = 8; // work per animation frame, so that the page stays r
 // ---------------------------------------------------------------------------------------------
 // Kernels
 
-function gaussian3(sigma) {
-  const w = [];
-  for (let i = -1; i <= 1; i++) for (let j = -1; j <= 1; j++) w.push(Math.exp(-(i * i + j * j) / (2 * sigma * sigma)));
-  const total = w.reduce((a, b) => a + b, 0);
-  return w.map((v) => v / total);
-}
-
-function gabor3(sigma, thetaDegrees, frequency) {
-  // The playground's Gabor: a Gaussian envelope times a cosine wave travelling in direction θ.
-  const t = (thetaDegrees * Math.PI) / 180;
-  const w = [];
-  for (let y = -1; y <= 1; y++) {
-    for (let x = -1; x <= 1; x++) {
-      const along = x * Math.cos(t) - y * Math.sin(t);
-      const envelope = Math.exp(-(x * x + y * y) / (2 * sigma * sigma)) / (2 * Math.PI * sigma * sigma);
-      w.push(envelope * Math.cos(2 * Math.PI * frequency * along));
-    }
-  }
-  return w;
-}
-
 export const TARGETS = {
-  sobel_x: { label: "Sobel x (vertical edges)", kernel: [-1, 0, 1, -2, 0, 2, -1, 0, 1] },
-  gaussian: { label: "Gaussian, σ = 1 (blur)", kernel: gaussian3(1) },
-  laplacian: { label: "Laplacian", kernel: [0, 1, 0, 1, -4, 1, 0, 1, 0] },
-  gabor: { label: "Gabor, σ = 1, θ = 45°, 0.2 cycles/px", kernel: gabor3(1, 45, 0.2) },
+  sobel_x: { label: "Sobel x (vertical edges)", kernel: FIXED.sobel_x },
+  gaussian: { label: "Gaussian, σ = 1 (blur)", kernel: designedKernel("gaussian", K, { sigma: 1 }) },
+  laplacian: { label: "Laplacian", kernel: FIXED.laplacian },
+  gabor: { label: "Gabor, σ = 1, θ = 45°, 0.2 cycles/px", kernel: designedKernel("gabor", K, { sigma: 1, theta: 45, frequency: 0.2 }) },
   custom: { label: "Your own (type in the grid)" },
 };
 
@@ -100,17 +83,13 @@ export function startKernel(scheme, seed, exported) {
   throw new Error(`unknown start ${scheme}`);
 }
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
 /** A number typed by the reader (fractions a/b allowed); {value} or {error}. */
 export function parseNumber(text) {
+  const { value, error } = readNumber(text);
+  if (!error) return { value };
+  if (error === "empty") return { error: "is empty" };
   const t = text.trim().replace(/\u2212/g, "-");
-  if (t === "") return { error: "is empty" };
-  const parts = t.split("/").map((p) => p.trim());
-  if (parts.length > 2 || !parts.every((p) => NUMBER.test(p))) return { error: `“${t}” is not a number` };
-  const value = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(parts[0]);
-  if (!Number.isFinite(value)) return { error: `“${t}” is not a finite number` };
-  return { value };
+  return { error: error === "infinite" ? `“${t}” is not a finite number` : `“${t}” is not a number` };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,8 +200,8 @@ function stopFrames(widget) {
 
 function fmt(v, digits = 3) {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? "not a number" : v > 0 ? "∞" : "−∞";
-  if (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3)) return v.toExponential(2).replace("-", "−");
-  return Number(v.toFixed(digits)).toString().replace("-", "−");
+  if (v !== 0 && (Math.abs(v) >= 1e5 || Math.abs(v) < 1e-3)) return minus(v.toExponential(2));
+  return formatNumber(v, digits);
 }
 
 function cssColour(name, fallback) {
@@ -268,11 +247,7 @@ class Learner {
 
   build() {
     const id = (n) => this.id(n);
-    const label = (control, text) => {
-      const tag = el("label", { for: control.id, text });
-      if (control.type === "checkbox") return el("span", { class: "kl-field kl-check" }, control, tag);
-      return el("span", { class: "kl-field" }, tag, control);
-    };
+    const label = (control, text) => field(control, text, "kl");
     const select = (name, options, value) => {
       const s = el("select", { id: id(name) });
       for (const [v, text] of Object.entries(options)) s.append(el("option", { value: v, text }));
@@ -321,13 +296,13 @@ class Learner {
     const figure = (content, caption, cls) => el("figure", { class: cls }, content, el("figcaption", {}, caption));
     this.root.replaceChildren(el("div", { class: "kl" },
       el("fieldset", {}, el("legend", { text: "What to learn" }),
-        el("div", { class: "kl-row" }, label(targetSelect, "Target kernel ")),
+        el("div", { class: "kl-row" }, label(targetSelect, "Target kernel")),
         el("div", { class: "kl-row" }, el("div", {}, el("p", { class: "kl-note", text: "Target weights (edit to make your own):" }), grid)),
         el("div", { class: "kl-row" }, label(flip, "The target was made by true convolution (the kernel flipped)"))),
       el("fieldset", {}, el("legend", { text: "How to learn it" }),
-        el("div", { class: "kl-row" }, label(startSelect, "Start ")),
-        el("div", { class: "kl-row" }, label(seed, "Seed "), label(lr, "Learning rate "), label(optimiser, "Optimiser ")),
-        el("div", { class: "kl-row" }, play, step, reset, label(speed, "Speed "))),
+        el("div", { class: "kl-row" }, label(startSelect, "Start")),
+        el("div", { class: "kl-row" }, label(seed, "Seed"), label(lr, "Learning rate"), label(optimiser, "Optimiser")),
+        el("div", { class: "kl-row" }, play, step, reset, label(speed, "Speed"))),
       error, diverged, status,
       el("div", { class: "kl-kernels" },
         figure(el("div", { class: "kl-pair" }, kernelCanvas, numbers), el("span", { id: id("kernel-caption"), text: "Learned kernel" }), "kl-kernel"),
@@ -367,10 +342,7 @@ class Learner {
 
   async load() {
     try {
-      const [photo, start] = await Promise.all([this.loadPhoto(this.photoUrl), fetch(this.startUrl).then((r) => {
-        if (!r.ok) throw new Error(`HTTP ${r.status}`);
-        return r.json();
-      })]);
+      const [photo, start] = await Promise.all([this.loadPhoto(this.photoUrl), fetchOk(this.startUrl).then((r) => r.json())]);
       this.exported = start;
       this.startSelect.querySelector("option[value=snippet]").textContent = `${STARTS.snippet}: torch.manual_seed(${start.seed})`;
       Object.assign(this, photo);
@@ -384,17 +356,10 @@ class Learner {
   }
 
   async loadPhoto(url) {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const options = { colorSpaceConversion: "none", premultiplyAlpha: "none" };
-    const bitmap = await createImageBitmap(await response.blob(), options);
+    const { bitmap } = await decodeImage(await (await fetchOk(url)).blob());
     const side = bitmap.width;
     if (side !== 2 * SIDE || bitmap.height !== 2 * SIDE) throw new Error(`expected a ${2 * SIDE} × ${2 * SIDE} photo`);
-    const canvas = el("canvas", { width: side, height: side });
-    const context = canvas.getContext("2d", { willReadFrequently: true });
-    context.drawImage(bitmap, 0, 0);
-    bitmap.close();
-    const rgba = context.getImageData(0, 0, side, side).data;
+    const rgba = bitmapPixels(bitmap, el("canvas"));
     const grey = Uint8Array.from({ length: side * side }, (_, i) => rgba[4 * i]);
     return preparePhoto(grey, side);
   }
@@ -872,9 +837,7 @@ class DigitsLearner {
 
   async load() {
     try {
-      const response = await fetch(this.url);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const data = await response.json();
+      const data = await (await fetchOk(this.url)).json();
       this.data = data;
       this.images = Float64Array.from(data.images, (v) => v / 16);
       this.labels = Int32Array.from(data.labels);
@@ -977,9 +940,8 @@ class DigitsLearner {
 }
 
 function startDigits() {
-  const root = document.getElementById("digits-learner");
-  if (!root || root.dataset.ready) return null;
-  root.dataset.ready = "true";
+  const root = claim("digits-learner");
+  if (!root) return null;
   const learner = new DigitsLearner(root);
   learner.load();
   const copy = (net) => Object.fromEntries(Object.entries(net).map(([k, v]) => [k, Array.from(v)]));
@@ -1000,9 +962,8 @@ function startDigits() {
 
 function start() {
   const digits = startDigits();
-  const root = document.getElementById("kernel-learner");
-  if (!root || root.dataset.ready) return;
-  root.dataset.ready = "true";
+  const root = claim("kernel-learner");
+  if (!root) return;
   const learner = new Learner(root);
   // A read-only view for the tests and for curious readers (try it in the browser console).
   window.kernelLearning = Object.freeze({
@@ -1032,7 +993,4 @@ function start() {
   learner.load();
 }
 
-if (typeof document !== "undefined") {
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
-}
+whenReady(start);

@@ -1,24 +1,27 @@
 // Kernel playground: filter an image with a small kernel, live, in the browser.
 //
-// Plain ES module; its one import is the site's DOM helper (dom.js). The page holds a
-// placeholder <div id="kernel-playground"> whose links name the images on offer; this module
-// replaces it with the widget. Everything is computed here, in the reader's browser: an image
-// loaded from disk never leaves it.
+// Plain ES module; it imports the site's shared modules beside it (dom.js, numbers.js,
+// kernels.js, images.js). The page holds a placeholder <div id="kernel-playground"> whose links
+// name the images on offer; this module replaces it with the widget. Everything is computed here,
+// in the reader's browser: an image loaded from disk never leaves it.
 //
 // What is computed (the same as PyTorch's F.conv2d after F.pad, one colour channel at a time):
 //   out[y, x] = sum over i, j of  padded[y + i, x + j] * w[i, j]      (cross-correlation)
 // with w the kernel flipped in both directions when "convolution" is chosen.
 //
-// Besides the kernels designed by hand (below), the page offers kernels a network learned: the
-// placeholder's link marked data-kernels names a JSON file, written when the site is built from
-// the network's weights (snippets/real/playground_presets.py), that this module loads and adds
-// to the presets (see addLearned). No number of those kernels is written in this file.
+// Besides the kernels designed by hand (kernels.js), the page offers kernels a network learned:
+// the placeholder's link marked data-kernels names a JSON file, written when the site is built
+// from the network's weights (snippets/real/playground_presets.py), that this module loads and
+// adds to the presets (see addLearned). No number of those kernels is written in this file.
 //
 // A read-only view of the state is exposed as window.playground (raw output values, the pixel
 // under the inspector, timings) so that the site's tests can compare the output with PyTorch;
 // window.playground.benchmark() times updates of the bundled photos (see Playground.benchmark).
 
-import { el } from "./dom.js";
+import { claim, el, field, whenReady } from "./dom.js";
+import { bitmapPixels, decodeImage, fetchOk } from "./images.js";
+import { designedKernel, resizeKernel } from "./kernels.js";
+import { formatNumber, minus, readNumber } from "./numbers.js";
 
 const MAX_SIDE = 512; // larger images are scaled down to this many pixels on their longer side
 const LIMIT = 1e6; // largest accepted magnitude of one kernel weight
@@ -27,14 +30,6 @@ const SIZES = [3, 5, 7];
 
 // ---------------------------------------------------------------------------------------------
 // Kernels
-
-const FIXED = {
-  sharpen: [0, -1, 0, -1, 5, -1, 0, -1, 0],
-  sobel_x: [-1, 0, 1, -2, 0, 2, -1, 0, 1],
-  sobel_y: [-1, -2, -1, 0, 0, 0, 1, 2, 1],
-  laplacian: [0, 1, 0, 1, -4, 1, 0, 1, 0],
-  emboss: [-2, -1, 0, -1, 1, 1, 0, 1, 2],
-};
 
 // Choosing a preset sets its usual size (if it has one), its parameters and a display that
 // suits it (signed outputs are best seen as absolute values, rescaled).
@@ -72,92 +67,23 @@ export function addLearned(file) {
   return names;
 }
 
-function grid(size, f) {
-  const r = (size - 1) / 2;
-  const w = new Float64Array(size * size);
-  for (let i = 0; i < size; i++) {
-    for (let j = 0; j < size; j++) w[i * size + j] = f(j - r, i - r); // x to the right, y down
-  }
-  return w;
-}
-
-function centred3(values, size) {
-  const r = (size - 3) / 2;
-  const w = new Float64Array(size * size);
-  for (let i = 0; i < 3; i++) {
-    for (let j = 0; j < 3; j++) w[(i + r) * size + j + r] = values[i * 3 + j];
-  }
-  return w;
-}
-
 /** The weights (row by row) of a preset kernel of size × size. Angles in degrees. */
-export function presetKernel(name, size, { sigma = 1, theta = 0, frequency = 0.2 } = {}) {
-  if (name in FIXED) return centred3(FIXED[name], size);
-  if (name in LEARNED) return centred3(LEARNED[name], size);
-  if (name === "box") return new Float64Array(size * size).fill(1 / (size * size));
-  if (name === "gaussian") {
-    const w = grid(size, (x, y) => Math.exp(-(x * x + y * y) / (2 * sigma * sigma)));
-    const total = w.reduce((a, b) => a + b, 0);
-    return w.map((v) => v / total);
-  }
-  if (name === "log") {
-    // The Laplacian of a Gaussian, (r² - 2σ²) / (2πσ⁶) · exp(-r² / 2σ²), shifted to sum 0
-    // (the truncated kernel would otherwise respond to flat regions).
-    const s2 = sigma * sigma;
-    const w = grid(size, (x, y) => {
-      const r2 = x * x + y * y;
-      return ((r2 - 2 * s2) / (2 * Math.PI * s2 * s2 * s2)) * Math.exp(-r2 / (2 * s2));
-    });
-    const mean = w.reduce((a, b) => a + b, 0) / w.length;
-    return w.map((v) => v - mean);
-  }
-  if (name === "gabor") {
-    // Gaussian envelope times a cosine wave; theta is the direction the wave travels in,
-    // counter-clockwise from the x axis as seen on screen (y points down in the image).
-    const t = (theta * Math.PI) / 180;
-    const c = Math.cos(t);
-    const s = Math.sin(t);
-    return grid(size, (x, y) => {
-      const along = x * c - y * s;
-      const envelope = Math.exp(-(x * x + y * y) / (2 * sigma * sigma)) / (2 * Math.PI * sigma * sigma);
-      return envelope * Math.cos(2 * Math.PI * frequency * along);
-    });
-  }
-  throw new Error(`unknown preset ${name}`);
+export function presetKernel(name, size, params) {
+  return name in LEARNED ? resizeKernel(LEARNED[name], 3, size) : designedKernel(name, size, params);
 }
 
-/** Resize a kernel to a new odd size, keeping its centre (cropping or padding with zeros). */
-function resizeKernel(w, size, newSize) {
-  const out = new Float64Array(newSize * newSize);
-  const d = (newSize - size) / 2;
-  for (let i = 0; i < size; i++) {
-    for (let j = 0; j < size; j++) {
-      const a = i + d;
-      const b = j + d;
-      if (a >= 0 && a < newSize && b >= 0 && b < newSize) out[a * newSize + b] = w[i * size + j];
-    }
-  }
-  return out;
-}
+const CELL_EXAMPLES = "e.g. 0.25, -2, 1e-3 or 1/16";
+const CELL_ERRORS = {
+  space: (t) => `“${t}” has a space inside: type one number per cell (${CELL_EXAMPLES})`,
+  syntax: (t) => `“${t}” is not a number (write ${CELL_EXAMPLES})`,
+  infinite: (t) => `“${t}” is not a finite number`,
+};
 
-const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-/**
- * Parse one grid cell: a number or a fraction "a/b" (spaces around the slash are fine). Returns
- * {value} or {error}. Spaces inside a number are refused, never dropped: "1 2 1" is not 121.
- */
+/** Parse one grid cell (see readNumber): {value} or {error}, with `empty` set for an empty cell. */
 export function parseCell(text) {
-  const t = text.trim().replace(/\u2212/g, "-").replace(/\s*\/\s*/g, "/");
-  if (t === "") return { empty: true, error: "is empty" };
-  if (/\s/.test(t)) {
-    return { error: `“${text.trim()}” has a space inside: type one number per cell (e.g. 0.25, -2, 1e-3 or 1/16)` };
-  }
-  const parts = t.split("/");
-  if (parts.length > 2 || !parts.every((p) => NUMBER.test(p))) {
-    return { error: `“${text.trim()}” is not a number (write e.g. 0.25, -2, 1e-3 or 1/16)` };
-  }
-  const value = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(parts[0]);
-  if (!Number.isFinite(value)) return { error: `“${text.trim()}” is not a finite number` };
+  const { value, error } = readNumber(text);
+  if (error === "empty") return { empty: true, error: "is empty" };
+  if (error) return { error: CELL_ERRORS[error](text.trim()) };
   if (Math.abs(value) > LIMIT) {
     return { error: `“${text.trim()}” is too large (use values between −1000000 and 1000000)` };
   }
@@ -560,76 +486,20 @@ export function compact(v) {
   } else {
     text = a.toExponential(0).replace("+", "");
   }
-  return `${v < 0 ? "−" : ""}${text.replace("-", "−")}`;
+  return `${v < 0 ? "−" : ""}${minus(text)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
 // The widget
-
-const STYLE = `
-.kp { --kp-border: var(--md-default-fg-color--lighter, #8888); margin: 1em 0; }
-.kp fieldset { border: 1px solid var(--kp-border); border-radius: 4px; margin: 0.8em 0; padding: 0.4em 0.8em 0.8em; min-width: 0; }
-.kp legend { font-weight: 700; padding: 0 0.3em; }
-.kp .kp-row { display: flex; flex-wrap: wrap; gap: 0.5em 1.2em; align-items: center; margin: 0.4em 0; }
-.kp .kp-field { display: inline-flex; flex-wrap: wrap; gap: 0.3em 0.4em; align-items: center; max-width: 100%; }
-.kp select { max-width: 100%; }
-.kp .kp-check { flex-wrap: nowrap; align-items: baseline; }
-.kp select, .kp input, .kp button { font: inherit; color: var(--md-typeset-color, inherit);
-  background: var(--md-default-bg-color, transparent); border: 1px solid var(--md-default-fg-color--light, #666);
-  border-radius: 3px; padding: 0.15em 0.3em; }
-.kp input[type=checkbox], .kp input[type=range] { accent-color: var(--md-accent-fg-color, auto); padding: 0; }
-.kp input[type=range] { width: 9em; border: none; }
-.kp .kp-slider { display: inline-flex; flex-wrap: wrap; gap: 0.4em; align-items: center; }
-.kp .kp-slider output { min-width: 5em; }
-.kp input[type=file] { max-width: 100%; border: none; padding: 0; }
-.kp :focus-visible { outline: 2px solid var(--md-accent-fg-color, #06c); outline-offset: 2px; }
-.kp .kp-images { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 0.6em; margin: 0.6em 0; }
-.kp figure { margin: 0; width: auto; max-width: none; display: block; text-align: center; }
-.kp figcaption { font-size: 0.85em; margin-top: 0.2em; }
-.kp canvas { width: 100%; height: auto; image-rendering: pixelated; background: #808080; display: block; }
-.kp .kp-grid { display: grid; gap: 3px; font-size: 0.9em; }
-.kp .kp-grid input { width: 100%; box-sizing: border-box; text-align: right; font-variant-numeric: tabular-nums; }
-.kp .kp-scroll { overflow-x: auto; max-width: 100%; padding: 3px; }
-.kp .kp-canvas { position: relative; overflow: clip; overflow-clip-margin: 6px; }
-.kp .kp-cursor, .kp .kp-window { position: absolute; box-sizing: border-box; pointer-events: none;
-  outline: 2px solid #000; box-shadow: 0 0 0 4px #fff; }
-.kp .kp-inspect-tables { display: flex; flex-wrap: wrap; gap: 0.5em 1.2em; align-items: flex-start; }
-.md-typeset .kp table.kp-table { font-size: 0.8em; border-collapse: collapse; margin: 0; }
-.kp .kp-table caption { text-align: left; font-weight: 700; padding-bottom: 0.2em; white-space: nowrap; }
-.kp .kp-table th, .kp .kp-table td { padding: 0.1em 0.2em; text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.kp .kp-table td { min-width: 5.5ch; border: 1px solid var(--kp-border); }
-.kp .kp-table th { font-weight: 400; }
-.kp .kp-table td.kp-pad { border: 1px dashed currentColor; font-style: italic;
-  background: var(--md-default-fg-color--lightest, #8882); }
-.kp .kp-table td.kp-centre { outline: 2px solid currentColor; outline-offset: -2px; }
-.kp .kp-inspect-sum { font-weight: 700; margin: 0.4em 0 0.2em; }
-.kp .kp-sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
-.kp .kp-grid input[aria-invalid=true] { border: 2px solid var(--kp-error); }
-.kp .kp-kernel { display: flex; flex-wrap: wrap; gap: 1em; align-items: flex-start; }
-.kp .kp-freq-figure { width: 11em; }
-.kp .kp-freq { width: 100%; }
-.kp .kp-error { --kp-error: #b3261e; color: var(--kp-error); border-left: 4px solid var(--kp-error);
-  padding: 0.3em 0.6em; margin: 0.4em 0; font-weight: 700; }
-.kp { --kp-error: #b3261e; }
-[data-md-color-scheme=slate] .kp, [data-md-color-scheme=slate] .kp .kp-error { --kp-error: #ffb4ab; }
-.kp .kp-status, .kp .kp-note { font-size: 0.85em; margin: 0.3em 0; }
-.kp figcaption .kp-note { display: block; font-style: normal; font-size: 1em; }
-.kp [hidden] { display: none !important; }
-.kp .kp-kernel > div { min-width: 0; max-width: 100%; }
-@media (max-width: 480px) { .md-typeset .kp table.kp-table { font-size: 0.7em; } .kp .kp-grid { font-size: 0.75em; } .kp .kp-grid input { padding: 0.15em 0.1em; } .kp .kp-images { gap: 0.3em; } }
-`;
 
 function formatWeight(v) {
   if (Number.isInteger(v)) return String(v);
   return String(Number(v.toPrecision(3)));
 }
 
-function formatNumber(v, digits = 3) {
-  return Number(v.toFixed(digits)).toString().replace("-", "−");
-}
-
 const ROOT_ID = "kernel-playground";
 let uid = 0;
+const label = (control, text) => field(control, text, "kp");
 
 class Playground {
   constructor(root) {
@@ -660,15 +530,36 @@ class Playground {
     return `kp${this.uid}-${name}`;
   }
 
+  /** Replace the placeholder with the widget: its parts top to bottom, then the kernel's grid. */
   build() {
     this.uid = ++uid;
-    const id = (n) => this.id(n);
-    const style = el("style", { text: STYLE });
-    document.head.append(style);
+    this.error = el("div", { id: this.id("error"), class: "kp-error", role: "alert", hidden: true });
+    this.status = el("p", { id: this.id("status"), class: "kp-status" });
+    this.root.replaceChildren(el("div", { class: "kp" }, this.buildImageChoice(), this.buildCanvases(), this.error,
+      this.status, this.buildInspectorControls(), this.buildKernelControls(), this.buildOptions()));
+    this.observeScrolling();
+    this.buildGrid();
+    this.showPresetControls();
+  }
 
-    const imageSelect = el("select", { id: id("image") });
+  /** The photos on offer, and a file of the reader's own. */
+  buildImageChoice() {
+    const imageSelect = el("select", { id: this.id("image") });
     this.images.forEach((image, i) => imageSelect.append(el("option", { value: String(i), text: image.label })));
-    const file = el("input", { id: id("file"), type: "file", accept: "image/*" });
+    const file = el("input", { id: this.id("file"), type: "file", accept: "image/*" });
+    imageSelect.addEventListener("change", () => {
+      if (imageSelect.value === "file") this.loadFile(this.userFile);
+      else this.loadUrl(this.images[Number(imageSelect.value)]);
+    });
+    file.addEventListener("change", () => file.files.length && this.loadFile(file.files[0]));
+    this.imageSelect = imageSelect;
+    return el("fieldset", {}, el("legend", { text: "Image" }),
+      el("div", { class: "kp-row" }, label(imageSelect, "Photo"), label(file, "or your own image (it stays in your browser)")));
+  }
+
+  /** Input and output side by side; pointing at either (or the arrow keys) moves the inspector. */
+  buildCanvases() {
+    const id = (n) => this.id(n);
     const inCanvas = el("canvas", { id: id("in"), role: "img", "aria-label": "Input image" });
     // The output is also the inspector's control: point at it, tap it, or focus it and use the
     // arrow keys ("application": a screen reader passes the keys on to the page).
@@ -676,123 +567,6 @@ class Playground {
       "aria-describedby": id("inspect-help") });
     const windowBox = el("div", { id: id("window"), class: "kp-window", "aria-hidden": "true", hidden: true });
     const cursor = el("div", { id: id("cursor"), class: "kp-cursor", "aria-hidden": "true", hidden: true });
-    const error = el("div", { id: id("error"), class: "kp-error", role: "alert", hidden: true });
-    const status = el("p", { id: id("status"), class: "kp-status" });
-
-    const presetSelect = el("select", { id: id("preset") });
-    const designed = el("optgroup", { label: "Designed by hand" });
-    for (const [name, { label }] of Object.entries(PRESETS)) {
-      if (name !== "custom") designed.append(el("option", { value: name, text: label }));
-    }
-    presetSelect.append(designed, el("option", { value: "custom", text: PRESETS.custom.label }));
-    presetSelect.value = this.preset;
-    const presetNote = el("p", { id: id("preset-note"), class: "kp-note", hidden: true });
-    const sizeSelect = el("select", { id: id("size") });
-    for (const s of SIZES) sizeSelect.append(el("option", { value: String(s), text: `${s} × ${s}` }));
-    sizeSelect.value = String(this.size);
-
-    const slider = (name, label, min, max, step, unit) => {
-      const input = el("input", { id: id(name), type: "range", min, max, step, value: this.params[name] });
-      const output = el("output", { id: id(`${name}-value`), for: id(name), "aria-live": "polite" });
-      const wrap = el("div", { class: "kp-slider" }, el("label", { for: id(name), text: label }), input, output);
-      const show = () => {
-        const text = `${input.value}${unit}`;
-        output.textContent = text;
-        input.setAttribute("aria-valuetext", text);
-      };
-      show();
-      input.addEventListener("input", () => {
-        show();
-        this.params[name] = Number(input.value);
-        this.loadPreset(this.preset);
-      });
-      const set = (value) => {
-        input.value = String(value);
-        this.params[name] = Number(input.value);
-        show();
-      };
-      return { wrap, set };
-    };
-    const sliders = {
-      sigma: slider("sigma", "σ (spread)", 0.3, 3, 0.1, " px"),
-      theta: slider("theta", "θ (wave direction)", 0, 180, 15, "°"),
-      frequency: slider("frequency", "Frequency", 0.05, 0.5, 0.01, " cycles/px"),
-    };
-
-    const gridBox = el("div", { id: id("grid"), class: "kp-grid", role: "group", "aria-labelledby": id("grid-label") });
-    const gridLabel = el("p", { id: id("grid-label"), class: "kp-note" });
-    const sum = el("p", { id: id("sum"), class: "kp-note" });
-
-    const flip = el("input", { id: id("flip"), type: "checkbox" });
-    const normalise = el("input", { id: id("normalise"), type: "checkbox" });
-    const padding = el("select", { id: id("padding") });
-    for (const [value, label] of [["zeros", "zeros"], ["reflect", "reflect"], ["replicate", "replicate (edge)"], ["circular", "circular (wrap)"]]) {
-      padding.append(el("option", { value, text: label }));
-    }
-    padding.value = "reflect";
-    const range = el("select", { id: id("range") });
-    range.append(el("option", { value: "clip", text: "clip to 0…1" }), el("option", { value: "rescale", text: "rescale min…max" }));
-    const absolute = el("input", { id: id("abs"), type: "checkbox" });
-    const showFreq = el("input", { id: id("show-freq"), type: "checkbox", checked: true });
-    const freqCanvas = el("canvas", { id: id("freq"), class: "kp-freq", width: FREQ_N, height: FREQ_N, role: "img", "aria-label": "Frequency response" });
-    const freqNote = el("span", { id: id("freq-note"), class: "kp-note" });
-    const freqFigure = el("figure", { id: id("freq-figure"), class: "kp-freq-figure" }, freqCanvas,
-      el("figcaption", {}, "|H|, the gain per frequency: zero in the middle, ±0.5 cycles/px at the edges; white is the largest gain.", freqNote));
-    const note = el("p", { id: id("note"), class: "kp-note", "aria-live": "polite" });
-    const label = (control, text) => {
-      const tag = el("label", { for: control.id, text: text.trim() });
-      if (control.type === "checkbox") return el("span", { class: "kp-field kp-check" }, control, tag);
-      return el("span", { class: "kp-field" }, tag, control);
-    };
-    const gridScroll = el("div", { id: id("grid-scroll"), class: "kp-scroll" }, gridBox);
-    const gridHint = el("p", { id: id("grid-hint"), class: "kp-note", hidden: true, text: "Scroll the weights sideways to reach every column." });
-
-    const inspectHelp = el("p", { id: id("inspect-help"), class: "kp-note",
-      text: "Point at a pixel of the output or tap it, or press Tab to reach the output and move with the arrow keys (Shift: 10 pixels at a time), to see how its value is computed. The outlined cell is the pixel itself." });
-    const channel = el("select", { id: id("channel") });
-    ["red", "green", "blue"].forEach((name, c) => channel.append(el("option", { value: String(c), text: name })));
-    const channelField = label(channel, "Channel ");
-    const inspectTables = el("div", { id: id("inspect-tables"), class: "kp-inspect-tables kp-scroll", role: "region",
-      "aria-label": "Input values under the kernel, weights and products" });
-    const inspectSum = el("p", { id: id("inspect-sum"), class: "kp-inspect-sum" });
-    const padNote = el("p", { id: id("pad-note"), class: "kp-note" });
-    const live = el("p", { id: id("inspect-live"), class: "kp-sr", "aria-live": "polite" });
-
-    this.root.replaceChildren(el("div", { class: "kp" },
-      el("fieldset", {}, el("legend", { text: "Image" }),
-        el("div", { class: "kp-row" }, label(imageSelect, "Photo "), label(file, "or your own image (it stays in your browser)"))),
-      el("div", { class: "kp-images" },
-        el("figure", {}, el("div", { class: "kp-canvas" }, inCanvas, windowBox), el("figcaption", { id: id("in-caption"), text: "Input" })),
-        el("figure", {}, el("div", { class: "kp-canvas" }, outCanvas, cursor), el("figcaption", { id: id("out-caption"), text: "Output" }))),
-      error, status,
-      el("fieldset", { id: id("inspector") }, el("legend", { text: "Pixel inspector" }),
-        inspectHelp, el("div", { class: "kp-row" }, channelField), inspectTables, inspectSum, padNote, live),
-      el("fieldset", {}, el("legend", { text: "Kernel" }),
-        el("div", { class: "kp-row" }, label(presetSelect, "Preset "), label(sizeSelect, "Size ")),
-        presetNote,
-        el("div", { class: "kp-row" }, sliders.sigma.wrap, sliders.theta.wrap, sliders.frequency.wrap),
-        el("div", { class: "kp-kernel" }, el("div", {}, gridLabel, gridScroll, gridHint, sum), freqFigure)),
-      el("fieldset", {}, el("legend", { text: "Options" }),
-        el("div", { class: "kp-row" }, label(flip, "Flip the kernel: true convolution (unticked: cross-correlation, what PyTorch computes)")),
-        el("div", { class: "kp-row" }, label(normalise, "Normalise the kernel to sum 1"), label(padding, "Padding ")),
-        el("div", { class: "kp-row" }, label(range, "Display "), label(absolute, "Absolute value"), label(showFreq, "Show the frequency response")),
-        note)));
-
-    Object.assign(this, { imageSelect, file, inCanvas, outCanvas, error, status, presetSelect, presetNote, sizeSelect, sliders,
-      gridBox, gridLabel, sum, flip, normalise, padding, range, absolute, showFreq, freqCanvas, freqNote, freqFigure, note,
-      windowBox, cursor, gridScroll, gridHint, channel, channelField, inspectTables, inspectSum, padNote, live });
-
-    imageSelect.addEventListener("change", () => {
-      if (imageSelect.value === "file") this.loadFile(this.userFile);
-      else this.loadUrl(this.images[Number(imageSelect.value)]);
-    });
-    file.addEventListener("change", () => file.files.length && this.loadFile(file.files[0]));
-    presetSelect.addEventListener("change", () => this.loadPreset(presetSelect.value, true));
-    sizeSelect.addEventListener("change", () => this.setSize(Number(sizeSelect.value)));
-    for (const control of [flip, normalise, padding]) control.addEventListener("change", () => this.update());
-    for (const control of [range, absolute]) control.addEventListener("change", () => this.redisplay());
-    showFreq.addEventListener("change", () => this.drawFrequency());
-    channel.addEventListener("change", () => this.inspect());
     const pick = (event, announce) => {
       if (!this.image) return;
       const box = event.currentTarget.getBoundingClientRect();
@@ -806,17 +580,130 @@ class Playground {
       canvas.addEventListener("pointerdown", (event) => pick(event, true));
     }
     outCanvas.addEventListener("keydown", (event) => this.moveCursor(event));
-    // Cues for boxes that scroll sideways: the grid's hint, and a tab stop for the tables.
-    const cue = () => {
-      this.gridHint.hidden = gridScroll.scrollWidth <= gridScroll.clientWidth + 1;
-      if (inspectTables.scrollWidth > inspectTables.clientWidth + 1) inspectTables.setAttribute("tabindex", "0");
-      else inspectTables.removeAttribute("tabindex");
+    Object.assign(this, { inCanvas, outCanvas, windowBox, cursor });
+    return el("div", { class: "kp-images" },
+      el("figure", {}, el("div", { class: "kp-canvas" }, inCanvas, windowBox), el("figcaption", { id: id("in-caption"), text: "Input" })),
+      el("figure", {}, el("div", { class: "kp-canvas" }, outCanvas, cursor), el("figcaption", { id: id("out-caption"), text: "Output" })));
+  }
+
+  /** The pixel inspector: its help, the channel, the three tables (see buildInspector) and sums. */
+  buildInspectorControls() {
+    const id = (n) => this.id(n);
+    const inspectHelp = el("p", { id: id("inspect-help"), class: "kp-note",
+      text: "Point at a pixel of the output or tap it, or press Tab to reach the output and move with the arrow keys (Shift: 10 pixels at a time), to see how its value is computed. The outlined cell is the pixel itself." });
+    const channel = el("select", { id: id("channel") });
+    ["red", "green", "blue"].forEach((name, c) => channel.append(el("option", { value: String(c), text: name })));
+    channel.addEventListener("change", () => this.inspect());
+    const channelField = label(channel, "Channel");
+    const inspectTables = el("div", { id: id("inspect-tables"), class: "kp-inspect-tables kp-scroll", role: "region",
+      "aria-label": "Input values under the kernel, weights and products" });
+    const inspectSum = el("p", { id: id("inspect-sum"), class: "kp-inspect-sum" });
+    const padNote = el("p", { id: id("pad-note"), class: "kp-note" });
+    const live = el("p", { id: id("inspect-live"), class: "kp-sr", "aria-live": "polite" });
+    Object.assign(this, { channel, channelField, inspectTables, inspectSum, padNote, live });
+    return el("fieldset", { id: id("inspector") }, el("legend", { text: "Pixel inspector" }),
+      inspectHelp, el("div", { class: "kp-row" }, channelField), inspectTables, inspectSum, padNote, live);
+  }
+
+  /** Preset, size, the preset's sliders, the grid of weights and the frequency response. */
+  buildKernelControls() {
+    const id = (n) => this.id(n);
+    const presetSelect = el("select", { id: id("preset") });
+    const designed = el("optgroup", { label: "Designed by hand" });
+    for (const [name, { label: text }] of Object.entries(PRESETS)) {
+      if (name !== "custom") designed.append(el("option", { value: name, text }));
+    }
+    presetSelect.append(designed, el("option", { value: "custom", text: PRESETS.custom.label }));
+    presetSelect.value = this.preset;
+    presetSelect.addEventListener("change", () => this.loadPreset(presetSelect.value, true));
+    const presetNote = el("p", { id: id("preset-note"), class: "kp-note", hidden: true });
+    const sizeSelect = el("select", { id: id("size") });
+    for (const s of SIZES) sizeSelect.append(el("option", { value: String(s), text: `${s} × ${s}` }));
+    sizeSelect.value = String(this.size);
+    sizeSelect.addEventListener("change", () => this.setSize(Number(sizeSelect.value)));
+    const sliders = {
+      sigma: this.slider("sigma", "σ (spread)", 0.3, 3, 0.1, " px"),
+      theta: this.slider("theta", "θ (wave direction)", 0, 180, 15, "°"),
+      frequency: this.slider("frequency", "Frequency", 0.05, 0.5, 0.01, " cycles/px"),
     };
-    this.observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(cue);
-    for (const box of [gridScroll, inspectTables]) this.observer?.observe(box);
-    this.cue = cue;
-    this.buildGrid();
-    this.showPresetControls();
+    const gridBox = el("div", { id: id("grid"), class: "kp-grid", role: "group", "aria-labelledby": id("grid-label") });
+    const gridLabel = el("p", { id: id("grid-label"), class: "kp-note" });
+    const sum = el("p", { id: id("sum"), class: "kp-note" });
+    const gridScroll = el("div", { id: id("grid-scroll"), class: "kp-scroll" }, gridBox);
+    const gridHint = el("p", { id: id("grid-hint"), class: "kp-note", hidden: true, text: "Scroll the weights sideways to reach every column." });
+    const freqCanvas = el("canvas", { id: id("freq"), class: "kp-freq", width: FREQ_N, height: FREQ_N, role: "img", "aria-label": "Frequency response" });
+    const freqNote = el("span", { id: id("freq-note"), class: "kp-note" });
+    const freqFigure = el("figure", { id: id("freq-figure"), class: "kp-freq-figure" }, freqCanvas,
+      el("figcaption", {}, "|H|, the gain per frequency: zero in the middle, ±0.5 cycles/px at the edges; white is the largest gain.", freqNote));
+    Object.assign(this, { presetSelect, presetNote, sizeSelect, sliders, gridBox, gridLabel, sum, gridScroll, gridHint,
+      freqCanvas, freqNote, freqFigure });
+    return el("fieldset", {}, el("legend", { text: "Kernel" }),
+      el("div", { class: "kp-row" }, label(presetSelect, "Preset"), label(sizeSelect, "Size")),
+      presetNote,
+      el("div", { class: "kp-row" }, sliders.sigma.wrap, sliders.theta.wrap, sliders.frequency.wrap),
+      el("div", { class: "kp-kernel" }, el("div", {}, gridLabel, gridScroll, gridHint, sum), freqFigure));
+  }
+
+  /** A slider for one parameter of the preset; moving it refills the grid. Returns {wrap, set}. */
+  slider(name, text, min, max, step, unit) {
+    const input = el("input", { id: this.id(name), type: "range", min, max, step, value: this.params[name] });
+    const output = el("output", { id: this.id(`${name}-value`), for: this.id(name), "aria-live": "polite" });
+    const wrap = el("div", { class: "kp-slider" }, el("label", { for: this.id(name), text }), input, output);
+    const show = () => {
+      const shown = `${input.value}${unit}`;
+      output.textContent = shown;
+      input.setAttribute("aria-valuetext", shown);
+    };
+    show();
+    input.addEventListener("input", () => {
+      show();
+      this.params[name] = Number(input.value);
+      this.loadPreset(this.preset);
+    });
+    const set = (value) => {
+      input.value = String(value);
+      this.params[name] = Number(input.value);
+      show();
+    };
+    return { wrap, set };
+  }
+
+  /** Flip, normalise, padding, display and the frequency response's switch. */
+  buildOptions() {
+    const id = (n) => this.id(n);
+    const flip = el("input", { id: id("flip"), type: "checkbox" });
+    const normalise = el("input", { id: id("normalise"), type: "checkbox" });
+    const padding = el("select", { id: id("padding") });
+    for (const [value, text] of [["zeros", "zeros"], ["reflect", "reflect"], ["replicate", "replicate (edge)"], ["circular", "circular (wrap)"]]) {
+      padding.append(el("option", { value, text }));
+    }
+    padding.value = "reflect";
+    const range = el("select", { id: id("range") });
+    range.append(el("option", { value: "clip", text: "clip to 0…1" }), el("option", { value: "rescale", text: "rescale min…max" }));
+    const absolute = el("input", { id: id("abs"), type: "checkbox" });
+    const showFreq = el("input", { id: id("show-freq"), type: "checkbox", checked: true });
+    const note = el("p", { id: id("note"), class: "kp-note", "aria-live": "polite" });
+    for (const control of [flip, normalise, padding]) control.addEventListener("change", () => this.update());
+    for (const control of [range, absolute]) control.addEventListener("change", () => this.redisplay());
+    showFreq.addEventListener("change", () => this.drawFrequency());
+    Object.assign(this, { flip, normalise, padding, range, absolute, showFreq, note });
+    return el("fieldset", {}, el("legend", { text: "Options" }),
+      el("div", { class: "kp-row" }, label(flip, "Flip the kernel: true convolution (unticked: cross-correlation, what PyTorch computes)")),
+      el("div", { class: "kp-row" }, label(normalise, "Normalise the kernel to sum 1"), label(padding, "Padding")),
+      el("div", { class: "kp-row" }, label(range, "Display"), label(absolute, "Absolute value"), label(showFreq, "Show the frequency response")),
+      note);
+  }
+
+  /** Cues for boxes that scroll sideways: the grid's hint, and a tab stop for the tables. */
+  observeScrolling() {
+    this.cue = () => {
+      this.gridHint.hidden = this.gridScroll.scrollWidth <= this.gridScroll.clientWidth + 1;
+      const tables = this.inspectTables;
+      if (tables.scrollWidth > tables.clientWidth + 1) tables.setAttribute("tabindex", "0");
+      else tables.removeAttribute("tabindex");
+    };
+    this.observer = typeof ResizeObserver === "undefined" ? null : new ResizeObserver(this.cue);
+    for (const box of [this.gridScroll, this.inspectTables]) this.observer?.observe(box);
   }
 
   showPresetControls() {
@@ -833,8 +720,7 @@ class Playground {
     const group = el("optgroup", { label: "Learned by VGG16 (first layer)" });
     this.presetSelect.insertBefore(group, this.presetSelect.querySelector("option[value=custom]"));
     try {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const response = await fetchOk(url);
       for (const name of addLearned(await response.json())) group.append(el("option", { value: name, text: PRESETS[name].label }));
     } catch (problem) {
       group.append(el("option", { disabled: true, text: `Could not load VGG16's kernels (${problem.message})` }));
@@ -877,6 +763,18 @@ class Playground {
 
   editCell(index, text) {
     const parsed = parseCell(text);
+    this.markCell(index, parsed);
+    if (!parsed.error) this.values[index] = parsed.value;
+    if (this.preset !== "custom") {
+      this.preset = "custom";
+      this.presetSelect.value = "custom";
+      this.showPresetControls();
+    }
+    this.checkGrid();
+  }
+
+  /** Record whether a cell holds a valid weight, and mark it for assistive technology if not. */
+  markCell(index, parsed) {
     const cell = this.cells[index];
     if (parsed.error) {
       this.cellErrors.set(index, parsed);
@@ -886,14 +784,7 @@ class Playground {
       this.cellErrors.delete(index);
       cell.removeAttribute("aria-invalid");
       cell.removeAttribute("aria-describedby");
-      this.values[index] = parsed.value;
     }
-    if (this.preset !== "custom") {
-      this.preset = "custom";
-      this.presetSelect.value = "custom";
-      this.showPresetControls();
-    }
-    this.checkGrid();
   }
 
   /** Accept the grid as the kernel if every cell holds a valid number, else explain why not. */
@@ -954,20 +845,14 @@ class Playground {
       const j = (index % size) - d;
       if (i < 0 || i >= old || j < 0 || j >= old) return;
       cell.value = texts[i * old + j];
-      const parsed = parseCell(cell.value);
-      if (parsed.error) {
-        this.cellErrors.set(index, parsed);
-        cell.setAttribute("aria-invalid", "true");
-        cell.setAttribute("aria-describedby", this.error.id);
-      }
+      this.markCell(index, parseCell(cell.value));
     });
     this.checkGrid();
   }
 
   async loadUrl(image) {
     try {
-      const response = await fetch(image.url);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const response = await fetchOk(image.url);
       const name = decodeURIComponent(image.url.split("/").pop());
       await this.setImage(await response.blob(), name, image.label);
     } catch (problem) {
@@ -991,38 +876,22 @@ class Playground {
   }
 
   async setImage(blob, name, label) {
-    const options = { colorSpaceConversion: "none", premultiplyAlpha: "none" };
-    let bitmap = await createImageBitmap(blob, options);
-    const [originalWidth, originalHeight] = [bitmap.width, bitmap.height];
-    const scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
-    const width = Math.max(1, Math.round(bitmap.width * scale));
-    const height = Math.max(1, Math.round(bitmap.height * scale));
-    if (scale < 1) { // a smooth reduction (drawImage alone would alias fine detail)
-      const full = bitmap;
-      bitmap = await createImageBitmap(full, { ...options, resizeWidth: width, resizeHeight: height, resizeQuality: "high" });
-      full.close();
-    }
-    const canvas = this.inCanvas;
-    canvas.width = width;
-    canvas.height = height;
-    const context = canvas.getContext("2d", { willReadFrequently: true });
-    context.fillStyle = "#fff"; // transparent parts are shown on white
-    context.fillRect(0, 0, width, height);
-    context.drawImage(bitmap, 0, 0, width, height);
-    bitmap.close();
-    const rgba = context.getImageData(0, 0, width, height).data;
+    const { bitmap, originalWidth, originalHeight } = await decodeImage(blob, MAX_SIDE);
+    const { width, height } = bitmap;
+    const scaled = width !== originalWidth || height !== originalHeight;
+    const rgba = bitmapPixels(bitmap, this.inCanvas);
     const n = width * height;
     let grey = true;
     for (let i = 0; i < n && grey; i++) grey = rgba[4 * i] === rgba[4 * i + 1] && rgba[4 * i] === rgba[4 * i + 2];
     const channels = grey ? 1 : 3;
     const planes = new Float32Array(n * channels);
     for (let c = 0; c < channels; c++) for (let i = 0; i < n; i++) planes[c * n + i] = rgba[4 * i + c] / 255;
-    this.image = { name, label, width, height, channels, planes, scaled: scale < 1, originalWidth, originalHeight };
+    this.image = { name, label, width, height, channels, planes, scaled, originalWidth, originalHeight };
     this.source = { blob, name, label };
     const kind = grey ? "grey" : "colour";
     // The size of the file as it is, then (if it is too large) the size it was scaled down to.
-    const size = `${originalWidth} × ${originalHeight}${scale < 1 ? `, scaled down to ${width} × ${height}` : ""}`;
-    canvas.setAttribute("aria-label", `Input: ${label}, ${size} pixels, ${kind}`);
+    const size = `${originalWidth} × ${originalHeight}${scaled ? `, scaled down to ${width} × ${height}` : ""}`;
+    this.inCanvas.setAttribute("aria-label", `Input: ${label}, ${size} pixels, ${kind}`);
     document.getElementById(this.id("in-caption")).textContent = `Input: ${size}, ${kind}`;
     this.channelField.hidden = channels === 1;
     this.pixel = { x: Math.floor(width / 2), y: Math.floor(height / 2) }; // a new image: inspect its centre
@@ -1179,8 +1048,8 @@ class Playground {
     let outside = 0;
     for (const [name, values] of [["inputs", info.inputs], ["weights", info.weights], ["products", info.products]]) {
       const { cols, rows, cells } = this.tables[name];
-      for (let j = 0; j < k; j++) cols[j].textContent = formatCoordinate(x + j - r);
-      for (let i = 0; i < k; i++) rows[i].textContent = formatCoordinate(y + i - r);
+      for (let j = 0; j < k; j++) cols[j].textContent = minus(x + j - r);
+      for (let i = 0; i < k; i++) rows[i].textContent = minus(y + i - r);
       cells.forEach((cell, n) => {
         cell.textContent = compact(values[n]);
         cell.className = [info.padded[n] ? "kp-pad" : "", n === centre ? "kp-centre" : ""].join(" ").trim();
@@ -1259,14 +1128,9 @@ const PADDING_FILL = {
   circular: "the pixels of the opposite edge (the image wraps around)",
 };
 
-function formatCoordinate(v) {
-  return String(v).replace("-", "−");
-}
-
 function start() {
-  const root = document.getElementById(ROOT_ID);
-  if (!root || root.dataset.ready) return;
-  root.dataset.ready = "true";
+  const root = claim(ROOT_ID);
+  if (!root) return;
   const playground = new Playground(root);
   // A read-only view for the tests and for curious readers (try it in the browser console).
   window.playground = Object.freeze({
@@ -1289,7 +1153,4 @@ function start() {
   if (playground.images.length) playground.loadUrl(playground.images[0]);
 }
 
-if (typeof document !== "undefined") {
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
-  else start();
-}
+whenReady(start);

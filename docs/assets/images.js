@@ -1,0 +1,39 @@
+// Loading what a widget's page links to, and decoding images into pixels.
+
+/** The response for a file on this site; a failed request throws an error naming its status. */
+export async function fetchOk(url) {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response;
+}
+
+const DECODE = { colorSpaceConversion: "none", premultiplyAlpha: "none" }; // the values as stored
+
+/**
+ * Decode an image file; one larger than maxSide pixels on its longer side is reduced smoothly
+ * (drawImage alone would alias fine detail). Returns {bitmap, originalWidth, originalHeight}.
+ */
+export async function decodeImage(blob, maxSide = Infinity) {
+  const full = await createImageBitmap(blob, DECODE);
+  const [originalWidth, originalHeight] = [full.width, full.height];
+  const scale = Math.min(1, maxSide / Math.max(originalWidth, originalHeight));
+  if (scale === 1) return { bitmap: full, originalWidth, originalHeight };
+  const resizeWidth = Math.max(1, Math.round(originalWidth * scale));
+  const resizeHeight = Math.max(1, Math.round(originalHeight * scale));
+  const bitmap = await createImageBitmap(full, { ...DECODE, resizeWidth, resizeHeight, resizeQuality: "high" });
+  full.close();
+  return { bitmap, originalWidth, originalHeight };
+}
+
+/** Draw a bitmap on a canvas of its size (transparent parts on white), close it; its RGBA bytes. */
+export function bitmapPixels(bitmap, canvas) {
+  const { width, height } = bitmap;
+  canvas.width = width;
+  canvas.height = height;
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  context.fillStyle = "#fff";
+  context.fillRect(0, 0, width, height);
+  context.drawImage(bitmap, 0, 0, width, height);
+  bitmap.close();
+  return context.getImageData(0, 0, width, height).data;
+}

@@ -1,0 +1,29 @@
+// Numbers as the site's widgets read them from the reader and write them back.
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * A number typed by the reader: a decimal or a fraction "a/b", with "−" read as "-" and spaces
+ * allowed around the slash. Returns {value} or {error}, the error one of "empty", "space" (a space
+ * inside a number: "1 2 1" is not 121), "syntax" or "infinite"; each page words its own message.
+ */
+export function readNumber(text) {
+  const t = text.trim().replace(/\u2212/g, "-").replace(/\s*\/\s*/g, "/");
+  if (t === "") return { error: "empty" };
+  if (/\s/.test(t)) return { error: "space" };
+  const parts = t.split("/");
+  if (parts.length > 2 || !parts.every((p) => NUMBER.test(p))) return { error: "syntax" };
+  const value = parts.length === 2 ? Number(parts[0]) / Number(parts[1]) : Number(parts[0]);
+  if (!Number.isFinite(value)) return { error: "infinite" };
+  return { value };
+}
+
+/** Text with its (first) hyphen written as a minus sign, as in "−0.5". */
+export function minus(text) {
+  return String(text).replace("-", "−");
+}
+
+/** A number rounded to at most `digits` decimals, trailing zeros dropped. */
+export function formatNumber(v, digits = 3) {
+  return minus(Number(v.toFixed(digits)));
+}
