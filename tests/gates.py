@@ -38,6 +38,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser import browser, serve
+from kernelsite.serve_gzip import transfer
 
 WEIGHT_LIMIT = 400 * 1024
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
@@ -46,11 +47,6 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 AXE_COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 SCHEMES = {"default": "light", "slate": "dark"}
 PHONE = {"width": 390, "height": 844}
-# What a static host compresses (text); images and archives are sent as they are.
-COMPRESSIBLE = {
-    *(".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".map"),
-    *(".py", ".ipynb", ".md", ".csv"),
-}
 # Alt text that says nothing about the picture (lower case, compared after stripping punctuation).
 PLACEHOLDER_ALT = {
     *("image", "img", "figure", "fig", "picture", "photo", "plot", "graph", "chart", "alt"),
@@ -302,17 +298,9 @@ def build_differences(site_a: Path, site_b: Path) -> list[str]:
     return problems
 
 
-def transfer_size(path: Path) -> int:
-    """Bytes a static host sends for ``path``: gzip (level 6, like nginx/Apache) for text."""
-    data = path.read_bytes()
-    if path.suffix.lower() in COMPRESSIBLE:
-        return len(gzip.compress(data, compresslevel=6, mtime=0))
-    return len(data)
-
-
 def _weight(site_dir: Path, page: str, paths: Iterable[str]) -> int:
     files = {_local_file(site_dir, p) for p in paths} | {site_dir / page}
-    return sum(transfer_size(f) for f in files if f.is_file())
+    return sum(len(transfer(f)) for f in files if f.is_file())
 
 
 def page_weights(site_dir: Path, loaded: dict[str, set[str]]) -> dict[str, int]:
