@@ -57,6 +57,15 @@ def scrollable_tables(html: str) -> str:
     )
 
 
+def name_search_dialog(page: str) -> str:
+    """Material's search box is a dialog without a name, which screen readers announce as just
+    "dialog" (axe's aria-dialog-name); it gets the name of its input's placeholder. (Other
+    themes have no such dialog; tests/test_site.py checks that every dialog of the site has a
+    name, so a change of Material's markup is caught.)"""
+    dialog = 'data-md-component="search" role="dialog"'
+    return page.replace(dialog, f'{dialog} aria-label="Search"', 1)
+
+
 def finish_html(html: str) -> str:
     # Code and printed output stay out of the search index, which every page downloads.
     html = SEARCH_EXCLUDED.sub(lambda m: f"{m[0]} data-search-exclude", html)
