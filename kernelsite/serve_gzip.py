@@ -42,6 +42,11 @@ class GzipHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
 
+    def handle(self) -> None:
+        # A browser may drop a request it no longer needs (Lighthouse does, between its passes).
+        with contextlib.suppress(ConnectionError):
+            super().handle()
+
     def send_head(self) -> io.BytesIO | None:
         root = Path(self.directory).resolve()
         url_path = urlsplit(self.path).path
