@@ -113,6 +113,17 @@ def test_every_dialog_has_a_name(site):
     assert not unnamed, f"dialogs without a name in {unnamed}"
 
 
+def test_every_code_block_can_be_focused_before_material_mounts_it(site):
+    """Material gives a wide code block its tabindex only once the block has been seen
+    (content.lazy): the build's tabindex lets a keyboard reach and scroll it before that."""
+    bare = [
+        str(html.relative_to(site))
+        for html in sorted(site.rglob("*.html"))
+        if re.search(r"<pre\b[^>]*>(?:<span></span>)?<code>", html.read_text(encoding="utf-8"))
+    ]
+    assert not bare, f"code blocks without a tabindex in {bare}"
+
+
 def test_search_index_holds_prose_not_code_or_figures(site):
     """Every page downloads the search index: a figure's data or the code in it would weigh on
     all of them, and code would crowd the results."""
