@@ -77,7 +77,7 @@ def cell(value: float | None, width: int, digits: int, scale: float = 1) -> str:
     return f"{'-':>{width}}" if value is None else f"{value / scale:{width}.{digits}f}"
 
 
-def row(page: str, report: dict) -> str:
+def row(page: str, report: dict, width: int) -> str:
     scores = [cell(report["categories"][c]["score"], 5, 2) for c in CATEGORIES]
     audits = report["audits"]
     metrics = [
@@ -87,7 +87,7 @@ def row(page: str, report: dict) -> str:
         cell(audits["total-byte-weight"].get("numericValue"), 7, 0, 1024),
         cell(os.getloadavg()[0], 5, 2),
     ]
-    return f"{page or '/':<32} {' '.join(scores)} {' '.join(metrics)}"
+    return f"{page or '/':<{width}} {' '.join(scores)} {' '.join(metrics)}"
 
 
 def where_in_page(item: dict) -> str:
@@ -119,7 +119,8 @@ def main(argv: list[str]) -> int:
     todo = argv or pages(site)
     REPORTS.mkdir(parents=True, exist_ok=True)
     names = " ".join(f"{name:>5}" for name in CATEGORIES.values())
-    print(f"{'page':<32} {names} {'LCP s':>6} {'TBT s':>6} {'CLS':>6} {'KB':>7} {'load':>5}")
+    width = max(len(page) for page in ["page", *todo])
+    print(f"{'page':<{width}} {names} {'LCP s':>6} {'TBT s':>6} {'CLS':>6} {'KB':>7} {'load':>5}")
     failed = []
     with serve(site) as base:
         for page in todo:
@@ -128,7 +129,7 @@ def main(argv: list[str]) -> int:
                 report = measure(cli, base + page)
             name = page.strip("/").replace("/", "_") or "home"
             (REPORTS / f"{name}.json").write_text(json.dumps(report))
-            print(row(page, report), flush=True)
+            print(row(page, report, width), flush=True)
             if any((report["categories"][c]["score"] or 0) < 1 for c in ASSERTED):
                 failed += [page or "/", *findings(report)]
     print(f"load: 1-minute load average ({os.cpu_count()} cores); reports in build/lighthouse/")
