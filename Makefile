@@ -12,7 +12,7 @@ export NO_MKDOCS_2_WARNING := 1
 # command-line help (about half a second of every build); the site's notebooks use one exporter.
 export NBCONVERT_DISABLE_CONFIG_EXPORTERS := 1
 
-.PHONY: help serve build test lint pytest browser-deps bench replicate screenshots under-load lock clean
+.PHONY: help serve build test lint pytest browser-deps bench replicate screenshots lighthouse under-load lock clean
 
 help:
 	@echo "make serve       install (first time), build, serve at http://127.0.0.1:8000, reload on save"
@@ -21,6 +21,8 @@ help:
 	@echo "make bench       time every snippet (CPU), a cold build and a no-change rebuild, against budgets"
 	@echo "make replicate   every comparison again on a second, disjoint batch of seeds"
 	@echo "make screenshots full-page screenshots of every page, light and dark, into build/screenshots/"
+	@echo "make lighthouse  Lighthouse (mobile) on every page of site/, gzipped; fails below 1.00 in a11y/bp/SEO"
+	@echo "                 (PAGES='learn/ fixed/' measures only those)"
 	@echo "make under-load CMD='make test'   run a command beside two busy processes (a slow machine)"
 	@echo "make lint        ruff only"
 	@echo "make lock        re-pin requirements.lock after editing pyproject.toml"
@@ -99,6 +101,12 @@ replicate: $(STAMP)
 # The browser gates again, this time saving what they see (site/ as the last build left it).
 screenshots: $(STAMP) browser-deps
 	KERNELSITE_SCREENSHOTS=build/screenshots $(BIN)/pytest -q tests/test_site.py -k browser_gates
+
+# Lighthouse (npm lighthouse@12.2.3, installed into .venv/lighthouse/ once) on site/ as the last
+# build left it, served gzipped; too slow for make test (about a minute a page).
+PAGES ?=
+lighthouse: $(STAMP) browser-deps
+	$(BIN)/python -m kernelsite.lighthouse $(PAGES)
 
 # Two CPU-bound processes compete for the cores while CMD runs; they end with it.
 CMD ?= make test

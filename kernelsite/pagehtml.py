@@ -22,6 +22,11 @@ SEARCH_EXCLUDED = re.compile(
 )
 
 
+# A code block's <code>, which Material mounts (copy button; tabindex="0" if it scrolls sideways,
+# none otherwise) only when it first comes into view (its content.lazy feature, see mkdocs.yml).
+CODE_BLOCK = re.compile(r"(<pre\b[^>]*>(?:<span></span>)?<code)>")
+
+
 def error_page(messages: list[str]) -> str:
     """A box that shows build errors, in HTML (which Markdown keeps as it is); the page reloads
     by itself once they are fixed."""
@@ -57,7 +62,24 @@ def scrollable_tables(html: str) -> str:
     )
 
 
+def name_search_dialog(page: str) -> str:
+    """Material's search box is a dialog without a name, which screen readers announce as just
+    "dialog" (axe's aria-dialog-name); it gets the name of its input's placeholder. (Other
+    themes have no such dialog; tests/test_site.py checks that every dialog of the site has a
+    name, so a change of Material's markup is caught.)"""
+    dialog = 'data-md-component="search" role="dialog"'
+    return page.replace(dialog, f'{dialog} aria-label="Search"', 1)
+
+
+def focusable_code_blocks(html: str) -> str:
+    """Every code block can be focused (and so scrolled sideways from the keyboard) before
+    Material has mounted it: a wide block a reader has not yet scrolled to is still reachable
+    with Tab. Material removes the tabindex of a block that does not scroll when it mounts it."""
+    return CODE_BLOCK.sub(r'\1 tabindex="0">', html)
+
+
 def finish_html(html: str) -> str:
     # Code and printed output stay out of the search index, which every page downloads.
+    html = focusable_code_blocks(html)
     html = SEARCH_EXCLUDED.sub(lambda m: f"{m[0]} data-search-exclude", html)
     return mathml.render(scrollable_tables(first_tooltips_only(html)))

@@ -233,6 +233,7 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
             return self.page_failed(page, error)
 
     def on_post_page(self, output, page, config):
+        output = pagehtml.name_search_dialog(output)
         if page.file.src_uri.endswith(".md"):
             return output
         try:
@@ -240,6 +241,11 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
             return notebook.clean(output, page.url, site_dir, source, self.pages)
         except ValueError as error:  # MathError, NotebookError
             return output.replace(page.content, self.page_failed(page, error), 1)
+
+    def on_post_template(self, output_content, template_name, config):
+        if template_name == "404.html":
+            return pagehtml.name_search_dialog(output_content)
+        return output_content
 
     def on_post_build(self, config):
         if not self.errors:

@@ -1,5 +1,6 @@
 """Real-browser helpers for the tests: serve a built site on 127.0.0.1, drive Debian's Chromium.
 
+Sites are served by ``kernelsite.serve_gzip`` (text gzipped, as a static host sends it).
 Playwright's own browser download is not used (not reachable here); Chromium comes from Debian
 (``make browser-deps``).
 """
@@ -7,12 +8,10 @@ Playwright's own browser download is not used (not reachable here); Chromium com
 from __future__ import annotations
 
 import contextlib
-import functools
-import http.server
 import shutil
-import threading
 from collections.abc import Iterator
-from pathlib import Path
+
+from kernelsite.serve_gzip import serve  # noqa: F401 (the tests' server)
 
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -31,25 +30,6 @@ def chromium_path() -> str:
     if not path:
         raise RuntimeError("Chromium is missing: run `make browser-deps` (Debian package chromium)")
     return path
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(site_dir: Path) -> Iterator[str]:
-    """Serve ``site_dir`` on a free port of 127.0.0.1; yields the base URL (ending in '/')."""
-    handler = functools.partial(_QuietHandler, directory=str(site_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @contextlib.contextmanager

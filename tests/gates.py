@@ -10,7 +10,9 @@ Gates:
     load         HTTP status >= 400 or a request that failed
     console      console errors and uncaught exceptions
     palette      Material's palette toggle exists and switches light <-> dark
-    axe          axe-core, WCAG 2.0/2.1 A and AA rules, in both palettes
+    axe          axe-core, WCAG 2.0/2.1 A and AA rules and the others Lighthouse scores, in both
+                 palettes
+    legible      on a phone (390 px), at most 5 % of the page's text is under 12 px
     figures      every <img> / <svg role=img> has meaningful alt text and loads
     links        internal links, resources and #anchors resolve (also into other pages)
     weight       what one reader downloads in one palette (the page scrolled through, so lazy
@@ -38,19 +40,24 @@ from urllib.parse import unquote, urljoin, urlsplit
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from browser import browser, serve
+from kernelsite.serve_gzip import transfer
 
 WEIGHT_LIMIT = 400 * 1024
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# axe rules outside those tags that Lighthouse's accessibility score counts (axe's best
+# practices, WCAG 2.2's target size): e.g. a dialog without a name costs it 0.04.
+LIGHTHOUSE_AXE_RULES = [
+    *("aria-allowed-role", "aria-dialog-name", "heading-order", "image-redundant-alt"),
+    *("tabindex", "table-duplicate-name", "target-size"),
+]
 # The WCAG A/AA rules whose outcome depends on colours: all that must be re-run after switching
 # the palette (the others judge structure, which the palette does not change).
 AXE_COLOUR_RULES = ["color-contrast", "link-in-text-block"]
 SCHEMES = {"default": "light", "slate": "dark"}
 PHONE = {"width": 390, "height": 844}
-# What a static host compresses (text); images and archives are sent as they are.
-COMPRESSIBLE = {
-    *(".html", ".css", ".js", ".mjs", ".json", ".svg", ".xml", ".txt", ".map"),
-    *(".py", ".ipynb", ".md", ".csv"),
-}
+# Lighthouse's font-size audit fails a page when over 40 % of its text is under 12 px on a phone.
+LEGIBLE_PX = 12
+SMALL_TEXT_LIMIT = 0.05
 # Alt text that says nothing about the picture (lower case, compared after stripping punctuation).
 PLACEHOLDER_ALT = {
     *("image", "img", "figure", "fig", "picture", "photo", "plot", "graph", "chart", "alt"),
@@ -302,17 +309,9 @@ def build_differences(site_a: Path, site_b: Path) -> list[str]:
     return problems
 
 
-def transfer_size(path: Path) -> int:
-    """Bytes a static host sends for ``path``: gzip (level 6, like nginx/Apache) for text."""
-    data = path.read_bytes()
-    if path.suffix.lower() in COMPRESSIBLE:
-        return len(gzip.compress(data, compresslevel=6, mtime=0))
-    return len(data)
-
-
 def _weight(site_dir: Path, page: str, paths: Iterable[str]) -> int:
     files = {_local_file(site_dir, p) for p in paths} | {site_dir / page}
-    return sum(transfer_size(f) for f in files if f.is_file())
+    return sum(len(transfer(f)) for f in files if f.is_file())
 
 
 def page_weights(site_dir: Path, loaded: dict[str, set[str]]) -> dict[str, int]:
@@ -555,6 +554,38 @@ READ_THROUGH_JS = """async () => {
 }"""
 
 
+# Characters of shown text (collapsed blocks included: a reader opens them), in total and under
+# LEGIBLE_PX, with the elements that hold the most small text.
+SMALL_TEXT_JS = """(limit) => {
+  let total = 0, small = 0;
+  const where = {};
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) {
+    const el = walker.currentNode.parentElement;
+    const n = walker.currentNode.textContent.trim().length;
+    if (!n || !el || el.closest('script, style, [hidden]')) continue;
+    total += n;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size >= limit) continue;
+    small += n;
+    const name = el.tagName.toLowerCase() + [...el.classList].map((c) => '.' + c).join('');
+    const key = `${name} (${size.toFixed(1)} px)`;
+    where[key] = (where[key] || 0) + n;
+  }
+  const top = Object.entries(where).sort((a, b) => b[1] - a[1]).slice(0, 3);
+  return {total, small, where: top.map(([k, n]) => `${k}: ${n}`).join(', ')};
+}"""
+
+
+def legible_problems(page: str, text: dict, limit: float = SMALL_TEXT_LIMIT) -> list[str]:
+    """Gate "legible": too much of the page's text (``SMALL_TEXT_JS``) under 12 px."""
+    share = text["small"] / max(text["total"], 1)
+    if share <= limit:
+        return []
+    detail = f"{share:.0%} of the text under {LEGIBLE_PX} px (limit {limit:.0%})"
+    return [problem(page, "legible", text["where"], detail)]
+
+
 def _read(pw_page, recorder: _Recorder, visit: Visit, screen: str = "") -> None:
     """Load the page (in the palette a reader last chose: it persists) and record what that
     reader downloads, from the page load through scrolling to its end; ``screen`` names the
@@ -614,7 +645,9 @@ def _axe(pw_page, axe, page: str, label: str, rules: list[str] | None) -> list[s
     options = {"resultTypes": ["violations"]}
     if rules is None:
         options["runOnly"] = {"type": "tag", "values": AXE_TAGS}
-        options["rules"] = {rule: {"enabled": False} for rule in AXE_COLOUR_RULES}
+        options["rules"] = {rule: {"enabled": False} for rule in AXE_COLOUR_RULES} | {
+            rule: {"enabled": True} for rule in LIGHTHOUSE_AXE_RULES
+        }
         return axe_problems(page, label, axe.run(pw_page, options=options).response["violations"])
     options["runOnly"] = {"type": "rule", "values": rules}
     pw_page.evaluate(SAMPLE_CODE_JS)
@@ -674,16 +707,18 @@ def visit_page(pw_page, recorder: _Recorder, page: str, axe, screenshot_dir: Pat
                     palette_problem(f"palettes seen: {visit.schemes}, expected light and dark")
                 pw_page.wait_for_load_state("networkidle")
                 _read(pw_page, recorder, visit)  # a reader who opens it in this palette
-                # and one on a phone, where multi-panel figures have a narrow layout (the
-                # viewport changes on a blank page: a shown <picture> would switch its source)
-                desktop = pw_page.viewport_size
-                pw_page.goto("about:blank")
-                pw_page.set_viewport_size(PHONE)
-                try:
-                    _read(pw_page, recorder, visit, f", {PHONE['width']} px")
-                finally:
-                    pw_page.goto("about:blank")
-                    pw_page.set_viewport_size(desktop)
+        # and one on a phone, where multi-panel figures have a narrow layout (the viewport
+        # changes on a blank page: a shown <picture> would switch its source)
+        desktop = pw_page.viewport_size
+        pw_page.goto("about:blank")
+        pw_page.set_viewport_size(PHONE)
+        try:
+            _read(pw_page, recorder, visit, f", {PHONE['width']} px")
+            text = pw_page.evaluate(SMALL_TEXT_JS, LEGIBLE_PX)
+            visit.add("legible", legible_problems(page, text))
+        finally:
+            pw_page.goto("about:blank")
+            pw_page.set_viewport_size(desktop)
         pw_page.wait_for_load_state("networkidle")
     finally:
         recorder.visit = None

@@ -1,7 +1,8 @@
 """The gates can fail: a tiny site with one bad page and one good page, no mkdocs needed.
 
 The bad page breaks every gate once (external script, image without alt, missing image, low
-contrast, broken anchors, invalid HTML, console error, no palette toggle, too heavy); each must be
+contrast, an unnamed dialog, fine print, broken anchors, invalid HTML, console error, no palette
+toggle, too heavy); each must be
 reported with the page, the gate and the offending element or URL. The good page, a miniature of
 what Material renders (including its palette toggle), must pass every gate, so the gates do not
 simply always fail.
@@ -75,6 +76,10 @@ BAD = """<!doctype html>
 <p><img src="missing.png" alt="Training loss falling over ten epochs"></p>
 <p><img src="heavy.png" alt="fig1.png"></p>
 <p style="color: #aaaaaa; background: #ffffff">Low contrast text nobody can read.</p>
+<div role="dialog">A dialog without a name.</div>
+<p style="font-size: 10px">Fine print: a paragraph set in ten-pixel type, longer than all the
+other text of this page together, which nobody reads on a phone without zooming in first.
+It goes on for another line or two, so that small text is most of what the page has to say.</p>
 <pre><code><span style="color: #333">x = 1</span>
 <span style="color: #bbbbbb">faint token</span></code></pre>
 <p><a href="#nowhere">A broken anchor</a>, <a href="../good/#no-such-heading">a broken
@@ -115,6 +120,8 @@ CAUGHT = [  # (gate, pieces of the message naming the element or URL)
     ("axe[light] color-contrast", ["Low contrast text", "insufficient color contrast"]),
     ("axe[light] color-contrast", ["faint token", "insufficient color contrast"]),
     ("axe[light] image-alt", ['<img src="plot.png"']),
+    ("axe[light] aria-dialog-name", ['role="dialog"']),
+    ("legible", ["p (10.0 px)", f"under {gates.LEGIBLE_PX} px"]),
     ("figures", ['<img src="plot.png">', "no alt attribute"]),
     ("figures", ['<img src="missing.png"', "did not load"]),
     ("figures", ['<img src="heavy.png"', "file name"]),

@@ -1,0 +1,142 @@
+"""``make lighthouse``: Lighthouse on every page of the built site, as a web product is measured.
+
+Lighthouse (npm, pinned; 13.x needs Node 22) runs with its mobile preset (simulated slow 4G and
+a 4x slower CPU) in Debian's Chromium, one page at a time, against ``kernelsite.serve_gzip`` (text
+gzipped, as every static host sends it). Prints one row per page and the machine's load average
+beside it; every report is kept in build/lighthouse/ with the details of each finding.
+
+Exits non-zero when accessibility, best practices or SEO is below 1.00 on any page. Performance is
+reported, never asserted: on a busy machine it says more about the machine than about the page.
+
+``python -m kernelsite.lighthouse [page ...]`` measures only the pages given (``learn/``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from kernelsite.serve_gzip import serve
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "lighthouse@12.2.3"
+INSTALL = ROOT / ".venv" / "lighthouse"
+CLI = INSTALL / "node_modules" / ".bin" / "lighthouse"
+REPORTS = ROOT / "build" / "lighthouse"
+CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu"
+CATEGORIES = {"performance": "perf", "accessibility": "a11y", "best-practices": "bp", "seo": "seo"}
+ASSERTED = ("accessibility", "best-practices", "seo")
+
+
+def install() -> Path:
+    """The pinned Lighthouse CLI, installed with npm into .venv/lighthouse/ when missing."""
+    installed = INSTALL / "node_modules" / "lighthouse" / "package.json"
+    if CLI.exists() and json.loads(installed.read_text())["version"] == PACKAGE.split("@")[1]:
+        return CLI
+    if not shutil.which("npm"):
+        sys.exit("npm is needed once, to install Lighthouse")
+    print(f"==> Fetching {PACKAGE} and its dependencies from npm into {INSTALL.relative_to(ROOT)}/")
+    INSTALL.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["npm", "install", "--prefix", str(INSTALL), "--no-audit", "--no-fund", PACKAGE], check=True
+    )
+    return CLI
+
+
+def pages(site: Path) -> list[str]:
+    """Every page's path relative to the site root (the home page is "")."""
+    folders = (p.parent.relative_to(site).as_posix() for p in site.rglob("index.html"))
+    return sorted("" if folder == "." else folder + "/" for folder in folders)
+
+
+def measure(cli: Path, url: str) -> dict:
+    """One Lighthouse report (JSON) of ``url``."""
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        sys.exit("Chromium is missing: run `make browser-deps` (Debian package chromium)")
+    categories = ",".join(CATEGORIES)
+    command = [str(cli), url, "--quiet", "--output=json", "--output-path=stdout"]
+    command += [f"--only-categories={categories}", f"--chrome-flags={CHROME_FLAGS}"]
+    result = subprocess.run(
+        command, env={**os.environ, "CHROME_PATH": chromium}, capture_output=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+def measured(report: dict) -> bool:
+    """Whether every category got a score (a page that did not paint in time, as on a very busy
+    machine, gets none for performance: NO_FCP)."""
+    return all(report["categories"][c]["score"] is not None for c in CATEGORIES)
+
+
+def cell(value: float | None, width: int, digits: int, scale: float = 1) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value / scale:{width}.{digits}f}"
+
+
+def row(page: str, report: dict, width: int) -> str:
+    scores = [cell(report["categories"][c]["score"], 5, 2) for c in CATEGORIES]
+    audits = report["audits"]
+    metrics = [
+        cell(audits["largest-contentful-paint"].get("numericValue"), 6, 1, 1000),
+        cell(audits["total-blocking-time"].get("numericValue"), 6, 2, 1000),
+        cell(audits["cumulative-layout-shift"].get("numericValue"), 6, 3),
+        cell(audits["total-byte-weight"].get("numericValue"), 7, 0, 1024),
+        cell(os.getloadavg()[0], 5, 2),
+    ]
+    return f"{page or '/':<{width}} {' '.join(scores)} {' '.join(metrics)}"
+
+
+def where_in_page(item: dict) -> str:
+    """What a Lighthouse finding points at: an element, or a CSS rule and its font size."""
+    if "node" in item:
+        return item["node"].get("selector", "")
+    selector = item.get("selector", "")
+    if isinstance(selector, dict):  # font-size: the rule that sets the size
+        selector = selector.get("selector", "")
+    return f"{selector} {item.get('fontSize', '')} {item.get('coverage', '')}".strip()
+
+
+def findings(report: dict) -> list[str]:
+    """The audits that cost an asserted category its 1.00, with what they point at."""
+    lines = []
+    for category in ASSERTED:
+        for ref in report["categories"][category]["auditRefs"]:
+            audit = report["audits"][ref["id"]]
+            if ref["weight"] and audit["score"] is not None and audit["score"] < 1:
+                items = (audit.get("details") or {}).get("items", [])
+                where = [where_in_page(item) for item in items[:8]]
+                lines.append(f"  {category}: {audit['id']}: {audit['title']} {where}")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    site = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
+    cli = install()
+    todo = argv or pages(site)
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    names = " ".join(f"{name:>5}" for name in CATEGORIES.values())
+    width = max(len(page) for page in ["page", *todo])
+    print(f"{'page':<{width}} {names} {'LCP s':>6} {'TBT s':>6} {'CLS':>6} {'KB':>7} {'load':>5}")
+    failed = []
+    with serve(site) as base:
+        for page in todo:
+            report = measure(cli, base + page)
+            if not measured(report):  # once more: a busy machine's delay, not the page's
+                report = measure(cli, base + page)
+            name = page.strip("/").replace("/", "_") or "home"
+            (REPORTS / f"{name}.json").write_text(json.dumps(report))
+            print(row(page, report, width), flush=True)
+            if any((report["categories"][c]["score"] or 0) < 1 for c in ASSERTED):
+                failed += [page or "/", *findings(report)]
+    print(f"load: 1-minute load average ({os.cpu_count()} cores); reports in build/lighthouse/")
+    if failed:
+        print("Below 1.00 in accessibility, best practices or SEO:", *failed, sep="\n")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
