@@ -736,27 +736,24 @@ def _save(fig, path: Path, facecolor: str, photo: bool = False) -> None:
 
 
 def figure_name(fig, index: int) -> str:
-    """``fig3.webp`` for a third figure of photographs, ``fig3.png`` for another image-heavy
-    one (``save_figure`` makes it ``fig3.webp`` too when it is heavy), ``fig3.svg`` for line
-    art."""
-    if is_photo(fig):
-        return f"fig{index}.webp"
-    return f"fig{index}.{'png' if is_raster(fig) else 'svg'}"
+    """``fig3.png`` for an image-heavy third figure (``save_figure`` makes it ``fig3.webp``
+    when it shows photographs or is as heavy as they are), ``fig3.svg`` for line art."""
+    return f"fig{index}.{'png' if is_raster(fig) or is_photo(fig) else 'svg'}"
 
 
 def save_figure(fig, out_dir: Path, name: str) -> list[str]:
     """Write ``fig`` as ``name``, its dark variant and, when it needs one, its narrow layout in
     both palettes; returns the names written."""
-    fmt = name.rsplit(".", 1)[1]
-    photo = fmt == "webp"
+    fmt, photo = name.rsplit(".", 1)[1], False
     if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
         fig.set_layout_engine(None)  # (after tight_layout) saves one draw per save
     if fmt == "svg":
         _save(fig, out_dir / name, "white")
-    else:
+    else:  # photographs, and figures as heavy as they are, are lossy WebP in every variant
         light = _render(fig, "white")
-        if not photo and len(lossless := palette_png(light)) > LOSSY_ABOVE:
-            photo, fmt, name = True, "webp", name.replace(".png", ".webp")  # heavy as a photo
+        photo = is_photo(fig) or len(lossless := palette_png(light)) > LOSSY_ABOVE
+        if photo:
+            fmt, name = "webp", name.replace(".png", ".webp")
         (out_dir / name).write_bytes(photo_webp(light) if photo else lossless)
     # The saves below draw the axes where the first one put them: no layout engine (which would
     # also cost savefig an extra draw).
