@@ -82,6 +82,16 @@ def test_fitting_many_kernels_at_once_gives_the_fits_one_by_one():
         np.testing.assert_allclose(fit.fitted, alone.fitted, atol=1e-9)
 
 
+def test_fits_per_seed_keep_each_seeds_kernels_in_its_row():
+    rng = np.random.default_rng(4)
+    stack = rng.standard_normal((2, 3, 9, 9))  # (seeds, kernels, size, size)
+    stack[1, 2] = gabor_fit.gabor(9, **KNOWN[0])  # the one clean Gabor: seed 1, kernel 2
+    fits, r2 = gabor_fit.fit_per_seed(stack)
+    assert r2.shape == (2, 3) and len(fits) == 6
+    assert np.unravel_index(r2.argmax(), r2.shape) == (1, 2)
+    assert r2[1, 2] == pytest.approx(fits[5].r2) and r2[1, 2] > 0.99
+
+
 def test_gabor_takes_arrays_of_parameters():
     params = np.array([list(k.values()) for k in KNOWN])  # (4, 9)
     many = gabor_fit.gabor(13, *params.T)

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from gabor_fit import (
-    fit_gabors,
+    fit_per_seed,
     fraction_at_least,
     plot_fits,
     plot_fraction_curves,
@@ -105,10 +105,8 @@ for _ in range(n_steps):  # training steps; every seed draws its own crops and n
 learned_kernels = kernels.detach().view(n_seeds, n_kernels, size, size).numpy()
 
 # %% Fit a Gabor to every kernel of every seed, after training and at the random start
-learned_fits = fit_gabors(learned_kernels.reshape(-1, size, size))
-initial_fits = fit_gabors(initial_kernels.reshape(-1, size, size))
-learned_r2 = np.array([fit.r2 for fit in learned_fits]).reshape(n_seeds, n_kernels)
-initial_r2 = np.array([fit.r2 for fit in initial_fits]).reshape(n_seeds, n_kernels)
+learned_fits, learned_r2 = fit_per_seed(learned_kernels)  # R² as (seeds, kernels)
+initial_fits, initial_r2 = fit_per_seed(initial_kernels)
 
 cutoffs = [0.7, 0.8, 0.9]
 per_seed = fraction_at_least(learned_r2, cutoffs)  # (seeds, cut-offs)

@@ -211,6 +211,14 @@ def fit_gabors(kernels) -> list[GaborFit]:
     return fits
 
 
+def fit_per_seed(kernels) -> tuple[list[GaborFit], np.ndarray]:
+    """Gabor fits of a (seeds, kernels, size, size) stack: the fits, seed after seed, and R² as
+    a (seeds, kernels) array."""
+    kernels = np.asarray(kernels)
+    fits = fit_gabors(kernels.reshape(-1, *kernels.shape[2:]))
+    return fits, np.array([fit.r2 for fit in fits]).reshape(kernels.shape[:2])
+
+
 def fit_gabor(kernel) -> GaborFit:
     """Least-squares fit of gabor() to one square 2-D kernel (>= 3 x 3, finite, not constant)."""
     return fit_gabors([kernel])[0]

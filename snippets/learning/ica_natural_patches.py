@@ -19,7 +19,7 @@ Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-image==0.26.0 scikit-l
 import matplotlib.pyplot as plt
 import numpy as np
 from gabor_fit import (
-    fit_gabors,
+    fit_per_seed,
     fraction_at_least,
     plot_fits,
     plot_fraction_curves,
@@ -51,10 +51,8 @@ for seed in SEEDS:
 ica_filters, random_kernels = np.array(ica_filters), np.array(random_kernels)
 
 # %% Fit a Gabor to every filter of every seed and count the good fits
-ica_fits = fit_gabors(ica_filters.reshape(-1, size, size))
-random_fits = fit_gabors(random_kernels.reshape(-1, size, size))
-ica_r2 = np.array([fit.r2 for fit in ica_fits]).reshape(n_seeds, n_filters)
-random_r2 = np.array([fit.r2 for fit in random_fits]).reshape(n_seeds, n_random)
+ica_fits, ica_r2 = fit_per_seed(ica_filters)  # R² as (seeds, filters)
+random_fits, random_r2 = fit_per_seed(random_kernels)
 # The fraction depends on the cut-off: report it at three of them, per seed
 cutoffs = [0.7, 0.8, 0.9]
 ica_per_seed = fraction_at_least(ica_r2, cutoffs)  # (seeds, cut-offs)
