@@ -128,6 +128,8 @@ def test_every_filter_is_the_snippets_nn_conv2d(page, snippet):
         responses = np.array(state["responses"]).reshape(3, *shape)
         agree("channel maps", responses, snippet.responses[index].numpy())
         agree("output", np.array(state["output"]).reshape(shape), snippet.outputs[index].numpy())
+        summed = np.array(js(page, "window.filterStack.summed")).reshape(shape)
+        agree("sum of the maps", summed, snippet.responses[index].sum(0).numpy())
         # One pixel inside, one on the border (padding), one in a corner.
         for x, y in [(20, 30), (0, 17), (shape[1] - 1, shape[0] - 1)]:
             check_pixel(page, image, weights, conv.bias[index].item(), x, y)

@@ -79,6 +79,7 @@ class FilterStack {
     this.valid = null; // {weights: Float64Array(27), bias}: the last valid filter, applied
     this.image = null; // {width, height, planes: Float64Array(3 · n), 0 to 1}
     this.responses = null;
+    this.summed = null;
     this.output = null;
     this.pixel = null;
     this.inspected = null;
@@ -121,6 +122,7 @@ class FilterStack {
       red: canvas("red", "Red × red kernel"),
       green: canvas("green", "Green × green kernel"),
       blue: canvas("blue", "Blue × blue kernel"),
+      sum: canvas("sum", "Sum of the three"),
       output: canvas("output", "Output: sum + bias"),
     };
     const out = this.maps.output.node;
@@ -255,8 +257,13 @@ class FilterStack {
     const n = width * height;
     const { weights, bias } = this.valid;
     this.responses = [0, 1, 2].map((c) => channelResponse(planes.subarray(c * n, (c + 1) * n), width, height, weights.subarray(c * 9, c * 9 + 9)));
+    const summed = new Float64Array(n);
     const output = new Float64Array(n);
-    for (let i = 0; i < n; i++) output[i] = this.responses[0][i] + this.responses[1][i] + this.responses[2][i] + bias;
+    for (let i = 0; i < n; i++) {
+      summed[i] = this.responses[0][i] + this.responses[1][i] + this.responses[2][i];
+      output[i] = summed[i] + bias;
+    }
+    this.summed = summed;
     this.output = output;
     const t1 = performance.now();
     this.draw();
@@ -268,15 +275,15 @@ class FilterStack {
     this.version++;
   }
 
-  /** The four signed maps on one scale: mid-grey is 0, white +s and black −s, s the largest |value|. */
+  /** The five signed maps on one scale: mid-grey is 0, white +s and black −s, s the largest |value|. */
   draw() {
     const { width, height } = this.image;
-    const all = [...this.responses, this.output];
+    const all = [...this.responses, this.summed, this.output];
     let s = 0;
     for (const map of all) for (const v of map) s = Math.max(s, Math.abs(v));
     if (!(s > 0)) s = 1;
     this.scale = s;
-    const names = ["red", "green", "blue", "output"];
+    const names = ["red", "green", "blue", "sum", "output"];
     all.forEach((map, m) => {
       const rgba = new Uint8ClampedArray(width * height * 4);
       for (let i = 0; i < map.length; i++) {
@@ -290,7 +297,7 @@ class FilterStack {
     });
     const f = this.filters[this.choice];
     const typed = this.cells.some((cell, n) => Number(cell.value) !== f.weights.flat(2)[n]) || Number(this.biasInput.value) !== f.bias;
-    this.scaleNote.textContent = `All four maps share one scale: mid-grey is 0, white ${formatNumber(s, 3)}, black ${formatNumber(-s, 3)}. Filter: ${typed ? "your numbers" : f.label}; zero padding of 1 pixel.`;
+    this.scaleNote.textContent = `The five maps share one scale: mid-grey is 0, white ${formatNumber(s, 3)}, black ${formatNumber(-s, 3)}. Filter: ${typed ? "your numbers" : f.label}; zero padding of 1 pixel.`;
     this.maps.output.node.setAttribute("aria-label", `Output: the three channel maps added, plus the bias ${formatNumber(this.valid.bias, 4)}. Arrow keys choose the pixel shown below.`);
   }
 
@@ -349,6 +356,7 @@ function start() {
     get image() { return widget.image && { width: widget.image.width, height: widget.image.height }; },
     get input() { return widget.image && Array.from(widget.image.planes); },
     get responses() { return widget.responses && widget.responses.map((r) => Array.from(r)); },
+    get summed() { return widget.summed && Array.from(widget.summed); },
     get output() { return widget.output && Array.from(widget.output); },
     get inspected() {
       const p = widget.inspected;

@@ -98,6 +98,22 @@ network_error = (inside / network[units].abs().max()).item()  # relative to its 
 assert network_error < 1e-12, network_error
 print(f"learned filters vs the network's conv1_1, inside the border: {network_error:.1e} relative")
 
+# What the page points out. Luminance Sobel x: the green map is the strongest (green carries
+# most of the brightness). The learned filters: the three kernels of one that sees mostly
+# brightness are nearly proportional; the one that sees mostly colour weighs some channels
+# positively and others negatively.
+strength_per_channel = responses[0].abs().sum((1, 2))
+assert strength_per_channel.argmax() == 1
+for u in brightness_units:
+    assert torch.corrcoef(rgb_weights[u].reshape(3, 9)).min() > 0.9
+signs = rgb_weights[colour_unit].sum((1, 2)).sign()
+assert signs.min() < 0 < signs.max()
+names = ["red", "green", "blue"]
+positive = " and ".join(n for n, v in zip(names, signs, strict=True) if v > 0)
+negative = " and ".join(n for n, v in zip(names, signs, strict=True) if v < 0)
+colour_contrast = f"{positive} against {negative}"
+print(f"the learned colour filter weighs {colour_contrast}")
+
 # -- the file the page reads: per filter, 3 kernels (R, G, B) of 3 rows of 3, and the bias,
 # float64 written in full
 with open("filter_stack.json", "w") as f:
