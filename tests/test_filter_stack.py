@@ -188,15 +188,17 @@ def test_arrow_keys_move_the_pixel(page, snippet):
     agree("total", [moved["total"]], [total.item()])
 
 
-def test_typed_weights_and_bias_are_computed_like_conv2d(page, snippet):
-    choose(page, 0)
+@pytest.mark.parametrize("index", [0, 6])
+def test_typed_weights_and_bias_are_computed_like_conv2d(page, snippet, index):
+    """Cells left as shown (rounded to 4 digits) keep the filter's exact weights."""
+    choose(page, index)
     typed = {0: "1/8", 4: "-2", 13: "0.5", 22: "3e-1", 26: "−1"}  # cell index -> text
     cells = page.locator(".fs-kernel input")
     for n, text in typed.items():
         cells.nth(n).fill(text)
     page.fill("#fs-bias", "0.25")
     assert js(page, "window.filterStack.error") == ""
-    weights = snippet.conv.weight[0].detach().clone().reshape(27)
+    weights = snippet.conv.weight[index].detach().clone().reshape(27)
     for n, value in {0: 0.125, 4: -2, 13: 0.5, 22: 0.3, 26: -1}.items():
         weights[n] = value
     weights = weights.reshape(1, 3, 3, 3)

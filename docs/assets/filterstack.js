@@ -83,6 +83,7 @@ class FilterStack {
     this.output = null;
     this.pixel = null;
     this.inspected = null;
+    this.shown = new Map(); // input -> {text, value}: what choosing a filter wrote in it
     this.timings = null;
     this.version = 0;
     this.build();
@@ -211,11 +212,17 @@ class FilterStack {
     this.select.value = String(i);
     const { weights, bias } = this.filters[i];
     const flat = weights.flat(2).map(Number);
+    // The cells show 4 significant digits; a cell left as shown keeps its exact value.
+    this.shown = new Map();
+    const show = (input, value) => {
+      input.value = String(Number(value.toPrecision(4)));
+      this.shown.set(input, { text: input.value, value });
+    };
     this.cells.forEach((cell, n) => {
-      cell.value = String(flat[n]);
+      show(cell, flat[n]);
       cell.removeAttribute("aria-invalid");
     });
-    this.biasInput.value = String(bias);
+    show(this.biasInput, Number(bias));
     this.biasInput.removeAttribute("aria-invalid");
     this.showError("");
     this.valid = { weights: Float64Array.from(flat), bias: Number(bias) };
@@ -226,7 +233,8 @@ class FilterStack {
   readGrid() {
     const problems = [];
     const read = (input, name) => {
-      const { value, error } = readNumber(input.value);
+      const kept = this.shown.get(input);
+      const { value, error } = kept && kept.text === input.value ? { value: kept.value } : readNumber(input.value);
       let problem = "";
       if (error === "empty") problem = `${name} is empty`;
       else if (error === "space") problem = `${name}: “${input.value.trim()}” has a space inside (one number per cell)`;
@@ -296,7 +304,7 @@ class FilterStack {
       canvas.getContext("2d").putImageData(new ImageData(rgba, width, height), 0, 0);
     });
     const f = this.filters[this.choice];
-    const typed = this.cells.some((cell, n) => Number(cell.value) !== f.weights.flat(2)[n]) || Number(this.biasInput.value) !== f.bias;
+    const typed = [...this.cells, this.biasInput].some((input) => this.shown.get(input).text !== input.value);
     this.scaleNote.textContent = `The five maps share one scale: mid-grey is 0, white ${formatNumber(s, 3)}, black ${formatNumber(-s, 3)}. Filter: ${typed ? "your numbers" : f.label}; zero padding of 1 pixel.`;
     this.maps.output.node.setAttribute("aria-label", `Output: the three channel maps added, plus the bias ${formatNumber(this.valid.bias, 4)}. Arrow keys choose the pixel shown below.`);
   }
