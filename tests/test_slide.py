@@ -124,6 +124,7 @@ def set_playground(page, size: int, padding: str, flip: bool) -> None:
         (7, "replicate", True, "corner", "2"),
         (7, "circular", False, "corner", "0"),
         (5, "zeros", True, "centre", "0"),
+        (3, "reflect", False, "inspected", "2"),
     ],
 )
 def test_all_steps_give_the_playgrounds_output(page, eyes, size, padding, flip, crop, channel):
@@ -138,6 +139,9 @@ def test_all_steps_give_the_playgrounds_output(page, eyes, size, padding, flip, 
     assert c["channel"] == int(channel) and (c["w"], c["h"]) == (8, 8)
     if crop == "corner":
         assert (c["x0"], c["y0"]) == (0, 0)
+    if crop == "inspected":  # the crop is centred on the inspector's pixel
+        pixel = page.evaluate("window.playground.inspected")
+        assert (c["x0"], c["y0"]) == (pixel["x"] - 4, pixel["y"] - 4)
     filled = np.array(s["filled"]).reshape(8, 8)
     assert np.array_equal(filled, playground_crop(page, c))  # the very same numbers
     kernel = applied_kernel(page)
