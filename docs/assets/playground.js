@@ -932,6 +932,7 @@ class Playground {
     this.version++;
     const ms = (v) => `${v.toFixed(1)} ms`;
     const frequency = this.showFreq.checked ? `frequency response ${ms(t3 - t2)}` : "frequency response off";
+    this.root.dispatchEvent(new CustomEvent("playground-update", { bubbles: true })); // for slide.js
     this.status.textContent = `Updated in ${ms(t4 - t0)}: filtering ${ms(t1 - t0)} (${passes}), drawing ${ms(t2 - t1)}, ${frequency}, inspector ${ms(t4 - t3)}.`;
   }
 
