@@ -311,7 +311,10 @@ def test_the_readers_photo_is_prepared_as_in_python_and_learned_as_by_torch(lear
         print(f"own photo: max |page - python| over the 128 × 128 input = {error:.1e}")
         assert error <= 1e-12
         caption = learner.inner_text("#kl-in-caption")
-        assert "the centre 384 × 384 of 500 × 420" in caption and "3 × 3 blocks" in caption
+        assert caption == "my photo.png: centre 384 × 384 of 500 × 420, 3 × 3 blocks, standardised"
+        described = learner.get_attribute("#kl-in", "aria-label")
+        assert "the centre 384 × 384 of 500 × 420 (from x 58, y 18)" in described, described
+        assert "averaged over 3 × 3 blocks to 128 × 128" in described, described
         assert learner.eval_on_selector("#kl-photo", "s => s.value") == "own"
         # A few SGD steps on it, with momentum, as torch.optim.SGD takes them.
         now = steps(learner, 20)

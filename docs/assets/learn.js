@@ -423,7 +423,8 @@ class Learner {
     const part = side === width && side === height ? `${width} × ${height}` : `the centre ${side} × ${side} of ${width} × ${height} (from x ${left}, y ${top})`;
     const averaged = block > 1 ? `, averaged over ${block} × ${block} blocks` : "";
     const text = `${photo.own ? `Your photo, ${photo.name}` : photo.name}: ${part}${averaged} to ${SIDE} × ${SIDE}, standardised`;
-    document.getElementById(this.id("in-caption")).textContent = text;
+    const short = side === width && side === height ? `${width} × ${height}` : `centre ${side} × ${side} of ${width} × ${height}`;
+    document.getElementById(this.id("in-caption")).textContent = `${photo.name}: ${short}, ${block} × ${block} blocks, standardised`;
     this.inCanvas.setAttribute("aria-label", `The photo the kernel filters. ${text}`);
     this.drawPhoto();
     this.restart();
