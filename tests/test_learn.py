@@ -275,17 +275,22 @@ def photo_file(path: Path, width: int, height: int, seed: int = 0) -> Path:
 
 
 def drop_file(page, selector: str, path: Path, mime: str = "image/png") -> None:
-    """Drag a file from the desktop and drop it on an element, as a reader would."""
-    page.evaluate(
+    """Drag a file from the desktop and drop it on an element, as a reader would; while it is
+    over the widget, the widget is outlined."""
+    assert page.evaluate(
         """async ([selector, name, mime, b64]) => {
             const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
             const transfer = new DataTransfer();
             transfer.items.add(new File([bytes], name, { type: mime }));
             const zone = document.querySelector(selector);
-            for (const type of ["dragenter", "dragover", "drop"]) {
-                zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true,
-                                                         cancelable: true }));
-            }
+            const send = (type) => zone.dispatchEvent(new DragEvent(type, {
+                dataTransfer: transfer, bubbles: true, cancelable: true }));
+            const widget = zone.closest(".dropping, [data-ready]");
+            send("dragenter");
+            send("dragover");
+            const outlined = widget.classList.contains("dropping");
+            send("drop");
+            return outlined && !widget.classList.contains("dropping");
         }""",
         [selector, path.name, mime, base64.b64encode(path.read_bytes()).decode()],
     )
@@ -321,6 +326,11 @@ def test_the_readers_photo_is_prepared_as_in_python_and_learned_as_by_torch(lear
         kernel, loss = torch_run(exported_start(), SOBEL_X, False, 0.1, 0.9, 20, source=own)
         assert np.abs(np.array(now["kernel"]) - kernel).max() <= TOLERANCE
         assert math.isclose(now["loss"], loss, rel_tol=TOLERANCE)
+        # The page's claim: on a photo with texture the same nine weights are learned.
+        learned = learner.evaluate("window.kernelLearning.step(1000)")
+        assert learned["distance"] < 1e-6, learned["distance"]
+        learner.click("#kl-reset")
+        now = steps(learner, 20)
         # A file that is not an image, or too small a photo: a message, and nothing changes.
         notes = tmp_path / "notes.txt"
         notes.write_text("not an image at all")
