@@ -361,6 +361,7 @@ def test_the_readers_photo_is_prepared_as_in_python_and_learned_as_by_torch(lear
         assert page_input(learner)["name"] == "dropped.png"
     finally:
         learner.select_option("#kl-photo", "camera")
+    assert not learner.locator("#kl-error").is_visible()  # the message was about the last file
     back = np.array(page_input(learner)["pixels"]) - photo().flatten().numpy()
     assert np.abs(back).max() <= 1e-12
 

@@ -426,6 +426,7 @@ class Learner {
     const short = side === width && side === height ? `${width} × ${height}` : `centre ${side} × ${side} of ${width} × ${height}`;
     document.getElementById(this.id("in-caption")).textContent = `${photo.name}: ${short}, ${block} × ${block} blocks, standardised`;
     this.inCanvas.setAttribute("aria-label", `The photo the kernel filters. ${text}`);
+    if (this.errorKind === "photo") this.clearError(); // a photo in use now: the message is stale
     this.drawPhoto();
     this.restart();
   }
@@ -475,7 +476,7 @@ class Learner {
       return this.showError(`Target row ${Math.floor(index / K) + 1}, column ${(index % K) + 1}: “${typed}” is too large: on this photo the target output, and so the loss, would not be a finite number. The last valid target is kept.`, "target");
     }
     this.target = Float64Array.from(this.targetValues);
-    this.clearError();
+    if (this.errorKind === "target") this.clearError(); // a message about something else stays
     this.restart();
   }
 
