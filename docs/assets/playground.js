@@ -21,7 +21,7 @@
 import { claim, el, field, whenReady } from "./dom.js";
 import { acceptDrops, fetchOk, readImage } from "./images.js";
 import { designedKernel, resizeKernel } from "./kernels.js";
-import { formatNumber, minus, readNumber } from "./numbers.js";
+import { compactNumber, formatNumber, minus, readNumber } from "./numbers.js";
 
 const MAX_SIDE = 512; // larger images are scaled down to this many pixels on their longer side
 const LIMIT = 1e6; // largest accepted magnitude of one kernel weight
@@ -474,20 +474,6 @@ export function inspectPixel(planes, width, height, c, kernel, k, mode, x, y) {
     }
   }
   return { x, y, channel: c, size: k, mode, inputs, weights: Float64Array.from(kernel), products, padded, source, sum };
-}
-
-/** A number in at most 6 characters (sign included) for the inspector's small tables. */
-export function compact(v) {
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  let text;
-  if (a >= 1e-3 && a < 1e4) {
-    const decimals = Math.min(3, Math.max(0, 2 - Math.floor(Math.log10(a))));
-    text = String(Number(a.toFixed(decimals)));
-  } else {
-    text = a.toExponential(0).replace("+", "");
-  }
-  return `${v < 0 ? "−" : ""}${minus(text)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1055,7 +1041,7 @@ class Playground {
       for (let j = 0; j < k; j++) cols[j].textContent = minus(x + j - r);
       for (let i = 0; i < k; i++) rows[i].textContent = minus(y + i - r);
       cells.forEach((cell, n) => {
-        cell.textContent = compact(values[n]);
+        cell.textContent = compactNumber(values[n]);
         cell.className = [info.padded[n] ? "kp-pad" : "", n === centre ? "kp-centre" : ""].join(" ").trim();
       });
     }
