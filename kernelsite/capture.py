@@ -50,14 +50,21 @@ def limit_cpu(seconds: float) -> None:
 
 
 def run(
-    snippet: Path, helpers: tuple[Path, ...], out_dir: Path, threads: int, cpu_limit: float
+    snippet: Path,
+    helpers: tuple[Path, ...],
+    out_dir: Path,
+    threads: int,
+    cpu_limit: float,
+    environment: dict[str, str] | None = None,
 ) -> None:
-    """Run ``snippet`` beside ``helpers``; write ``result.json`` (or ``error.json``) into
-    ``out_dir``, and what it wrote into ``out_dir/files``."""
+    """Run ``snippet`` beside ``helpers`` with ``environment`` added to its environment; write
+    ``result.json`` (or ``error.json``) into ``out_dir``, and what it wrote into
+    ``out_dir/files``."""
     import torch
     from threadpoolctl import threadpool_limits
 
     limit_cpu(cpu_limit)
+    os.environ.update(environment or {})
 
     # Snippets run side by side: each gets its share of the cores, in torch and in numpy's BLAS.
     torch.set_num_threads(threads)

@@ -176,6 +176,23 @@ def discover(snippets_dir: Path, salt: bytes = b"") -> list[Snippet]:
     return snippets
 
 
+def lock_salt(root: Path) -> bytes:
+    """What every key depends on besides the code: the dependency pins (``requirements.lock``
+    in ``root``, the site's folder), so that an upgrade re-runs every snippet."""
+    lock = root / "requirements.lock"
+    return lock.read_bytes() if lock.is_file() else b""
+
+
+def cached_results(snippets: list[Snippet], cache_dir: Path) -> dict[str, Result]:
+    """The results ``cache_dir`` holds for ``snippets``, by snippet id, in their order (a
+    snippet without an entry is missing); none is run."""
+    return {
+        s.id: load(s, cache_dir / s.key, cached=True)
+        for s in snippets
+        if (cache_dir / s.key / "result.json").is_file()
+    }
+
+
 def load(snippet: Snippet, folder: Path, cached: bool) -> Result:
     os.utime(folder)  # marks the entry as recently used, see evict()
     data = json.loads((folder / "result.json").read_text())
@@ -242,28 +259,27 @@ def run_all(
     cpu_limit: float = CPU_LIMIT,
     wall_limit: float = WALL_LIMIT,
     log: Callable[[str], None] = print,
+    threads: int | None = None,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, Result]:
     """Run every snippet that has no cache entry; return all results or raise SnippetError.
 
     A snippet is stopped when it has used ``cpu_limit`` seconds of CPU (a runaway), or when it
-    has run ``wall_limit`` seconds of wall-clock time (a hang)."""
+    has run ``wall_limit`` seconds of wall-clock time (a hang). Each runs with ``threads``
+    threads (default: its share of the cores) and these ``environment`` variables set."""
     cache_dir = cache_dir.resolve()
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp_root = cache_dir / "tmp"
     tmp_root.mkdir(exist_ok=True)
     drop_orphans(tmp_root)
     jobs = jobs or os.cpu_count() or 1
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    threads = threads or max(1, (os.cpu_count() or 1) // jobs)
     total = len(snippets)
-    results: dict[str, Result] = {}
+    results = cached_results(snippets, cache_dir)
+    for number, snippet_id in enumerate(results, start=1):
+        log(f"[{number}/{total}] {snippet_id} (cached)")
     failures: list[Failure] = []
-    todo = []
-    for snippet in snippets:
-        if (cache_dir / snippet.key / "result.json").is_file():
-            results[snippet.id] = load(snippet, cache_dir / snippet.key, cached=True)
-            log(f"[{len(results)}/{total}] {snippet.id} (cached)")
-        else:
-            todo.append(snippet)
+    todo = [s for s in snippets if s.id not in results]
     if todo:
         timings = Timings(cache_dir)
         log(
@@ -283,7 +299,7 @@ def run_all(
                     tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_root))
                     process = context.Process(
                         target=capture.run,
-                        args=(snippet.path, snippet.helpers, tmp, threads, cpu_limit),
+                        args=(snippet.path, snippet.helpers, tmp, threads, cpu_limit, environment),
                         daemon=True,
                     )
                     process.start()

@@ -43,10 +43,9 @@ import pytest
 import warm
 
 from conftest import ROOT, SNIPPETS, notebook_client
-from kernelsite import embed, runner
+from kernelsite import embed, plugin, runner
 
 SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
-CACHE = ROOT / os.environ.get("KERNELSITE_CACHE", ".cache") / "snippets"
 CPU_LIMIT = 300  # seconds of CPU: only a runaway reaches it
 HANG_LIMIT = 1800  # seconds of wall time: only a hang reaches it
 # Values that measure the machine (timings) differ from run to run by nature: snippet id ->
@@ -120,12 +119,7 @@ def quoted_values() -> dict[str, list[tuple[str, str, str]]]:
 @functools.cache
 def build_results() -> dict[str, runner.Result]:
     """The results the build that made site/ used (the snippet cache)."""
-    lock = (ROOT / "requirements.lock").read_bytes()
-    found = {}
-    for snippet in runner.discover(SNIPPETS, lock):
-        if (CACHE / snippet.key / "result.json").is_file():
-            found[snippet.id] = runner.load(snippet, CACHE / snippet.key, cached=True)
-    return found
+    return plugin.cached_results(ROOT)
 
 
 def snippet_id_of(download: Path) -> str | None:
