@@ -88,6 +88,20 @@ def references(markdown: str) -> list[tuple[str, int]]:
     return [(m["id"], markdown.count("\n", 0, m.start()) + 1) for _, m in directives(markdown)]
 
 
+def quoted_values(docs_dir: Path) -> dict[str, list[tuple[str, str, str]]]:
+    """snippet id -> (value name, format spec, "docs/<page>:<line>") for every value the pages
+    below ``docs_dir`` quote, in page order."""
+    quoted: dict[str, list[tuple[str, str, str]]] = {}
+    for page in sorted(docs_dir.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for kind, match in directives(text):
+            if kind == "value":
+                line = text.count("\n", 0, match.start()) + 1
+                where = f"{docs_dir.name}/{page.relative_to(docs_dir).as_posix()}:{line}"
+                quoted.setdefault(match["id"], []).append((match["name"], match["spec"], where))
+    return quoted
+
+
 def site_path(snippet_id: str, name: str) -> str:
     """Where a snippet's output ``name`` is published, relative to the site root."""
     return f"snippets/{snippet_id.removesuffix('.py')}/{name}"

@@ -11,13 +11,15 @@ such a snippet as the build does (a folder holding only it and its helpers, one 
 from __future__ import annotations
 
 import functools
+import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kernelsite import plugin, runner
+from kernelsite import embed, plugin, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
@@ -33,16 +35,43 @@ def comparison_snippets() -> list[runner.Snippet]:
     ]
 
 
-def verdicts(values, path: str = "") -> dict[str, dict]:
+def all_verdicts(values, path: str = "") -> dict[str, dict]:
     """Every ``paired.paired`` result among a snippet's values, by its name (``gap.a_b``)."""
     if isinstance(values, dict):
         if {"verdict", "mean", "se", "p"} <= values.keys():
             return {path: values}
         found = {}
         for key, value in values.items():
-            found |= verdicts(value, f"{path}.{key}" if path else str(key))
+            found |= all_verdicts(value, f"{path}.{key}" if path else str(key))
         return found
     return {}
+
+
+def verdicts(values: dict, quoted: Iterable[str] = ()) -> dict[str, dict]:
+    """Each comparison among a snippet's values once, by one of its names. A loop variable
+    left at module level (``for name, result in comparison.items()``) holds a comparison that
+    is recorded elsewhere too: of the names of equal results, the one kept is one a page quotes
+    (``quoted``: the value names the pages quote), else the most nested one (a loop variable
+    is a top-level name), else the first in order."""
+    found = all_verdicts(values)
+    quoted = set(quoted)
+
+    def rank(name: str) -> tuple:
+        shown = any(q == name or q.startswith((f"{name}.", f"{name}[")) for q in quoted)
+        return (not shown, -name.count("."), name)
+
+    names: dict[str, list[str]] = {}
+    for name, result in found.items():
+        names.setdefault(json.dumps(result, sort_keys=True), []).append(name)
+    kept = {min(same, key=rank) for same in names.values()}
+    return {name: result for name, result in found.items() if name in kept}
+
+
+@functools.cache
+def quoted_names() -> dict[str, list[str]]:
+    """snippet id -> the value names the pages quote."""
+    quoted = embed.quoted_values(ROOT / "docs")
+    return {snippet_id: [name for name, _, _ in found] for snippet_id, found in quoted.items()}
 
 
 @functools.cache
@@ -70,7 +99,8 @@ def run(snippet: runner.Snippet, first_seed: int) -> dict:
 
 def both_batches(snippet: runner.Snippet) -> dict[str, tuple[dict, dict]]:
     """Each comparison of ``snippet``: (first batch, second batch)."""
-    first, second = verdicts(run(snippet, 0)), verdicts(run(snippet, OFFSET))
+    first = verdicts(run(snippet, 0), quoted_names().get(snippet.id, []))
+    second = all_verdicts(run(snippet, OFFSET))
     return {name: (first[name], second[name]) for name in first}
 
 
