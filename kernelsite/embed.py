@@ -27,6 +27,7 @@ from pathlib import Path
 from PIL import Image
 
 from kernelsite import figurefiles
+from kernelsite.paths import PagePaths, SnippetPaths
 from kernelsite.runner import Result
 
 BLOCK = re.compile(
@@ -102,11 +103,6 @@ def quoted_values(docs_dir: Path) -> dict[str, list[tuple[str, str, str]]]:
     return quoted
 
 
-def site_path(snippet_id: str, name: str) -> str:
-    """Where a snippet's output ``name`` is published, relative to the site root."""
-    return f"snippets/{snippet_id.removesuffix('.py')}/{name}"
-
-
 def lookup_value(values: dict, snippet_id: str, name: str):
     """The value ``name`` (``a``, ``a.key``, ``a[0]``) among a snippet's recorded values."""
     head, *_ = re.split(r"[.\[]", name, maxsplit=1)
@@ -151,7 +147,7 @@ def download_links(result: Result, results: dict[str, Result], page_dir: str) ->
     """The download links of a snippet and, if it imports helpers, a line naming them."""
 
     def url(snippet_id: str, name: str) -> str:
-        return posixpath.relpath(site_path(snippet_id, name), page_dir)
+        return SnippetPaths(snippet_id).link(name, page_dir)
 
     code, notebook = result.snippet.downloads
     label = code if code.endswith(".py") else f"{code} (snippet + helpers)"
@@ -218,15 +214,6 @@ def code_block(
     return "\n".join(indent + line if line else line for line in "\n".join(parts).split("\n"))
 
 
-def url_folder(page: str, directory_urls: bool = True) -> str:
-    """The folder a page's URL points into, relative to the site root, as MkDocs publishes it:
-    with directory URLs ``notation.md`` is served as ``notation/`` (``index.md`` as its folder)."""
-    stem = posixpath.splitext(page)[0]
-    if not directory_urls or posixpath.basename(stem) in ("index", "README"):
-        return posixpath.dirname(page) or "."
-    return stem
-
-
 def figure_size(path: Path) -> tuple[int, int]:
     """Width and height of a saved figure in CSS px (an SVG's pt are 4/3 px)."""
     if path.suffix == ".svg":
@@ -244,7 +231,7 @@ def figure_html(result: Result, name: str, alt: str, folder: str) -> str:
         alt,
         set(result.figures),
         result.folder,
-        lambda file: posixpath.relpath(site_path(result.snippet.id, file), folder),
+        lambda file: SnippetPaths(result.snippet.id).link(file, folder),
     )
 
 
@@ -283,7 +270,8 @@ def render(
     """Replace every directive of ``page`` (its path below docs/) using the snippets' results.
     ``directory_urls``: MkDocs' setting of that name (figures are written as HTML, whose URLs
     MkDocs does not rewrite)."""
-    page_dir = posixpath.dirname(page) or "."
+    where = PagePaths(page, directory_urls)
+    page_dir = where.source_folder
 
     def error(match: re.Match, message: str, offset: int = 0) -> EmbedError:
         line = markdown.count("\n", 0, offset + match.start()) + 1
@@ -342,8 +330,8 @@ def render(
         # Values may be quoted in alt text and link text too.
         text = VALUE.sub(lambda m: value(m, match.start("text")), match["text"])
         if match["bang"] and part is not None and part.isdigit():
-            return figure_html(result, name, text, url_folder(page, directory_urls))
-        url = posixpath.relpath(site_path(result.snippet.id, name), page_dir)
+            return figure_html(result, name, text, where.url_folder)
+        url = SnippetPaths(result.snippet.id).link(name, page_dir)
         return f"{match['bang']}[{text}]({url})"
 
     def indented_value(match: re.Match) -> str:

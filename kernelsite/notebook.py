@@ -196,12 +196,13 @@ def _cached(cache: PageCache | None, kind: str, compute, *inputs: str) -> str:
 
 
 def figures(
-    content: str, page_url: str, site_dir: Path, source: Path, cache: PageCache | None = None
+    content: str, url_folder: str, site_dir: Path, source: Path, cache: PageCache | None = None
 ) -> str:
     """A rendered notebook's content (before the search index reads it) with its figures
-    published beside the page (``page_url`` relative to ``site_dir``), their alt text, and
+    published beside the page (in ``url_folder`` below ``site_dir``: see paths.PagePaths), their
+    alt text, and
     numbered cells. With a ``cache``, the markup is reused while its input is unchanged."""
-    page_dir = site_dir / page_url
+    page_dir = site_dir / url_folder
     page_dir.mkdir(parents=True, exist_ok=True)
     placed = figure_files(content)
     for _, files in placed.values():
@@ -213,13 +214,13 @@ def figures(
 
 
 def clean(
-    page_html: str, page_url: str, site_dir: Path, source: Path, cache: PageCache | None = None
+    page_html: str, url_folder: str, site_dir: Path, source: Path, cache: PageCache | None = None
 ) -> str:
-    """Post-process one rendered notebook page (``page_url`` relative to ``site_dir``), after
+    """Post-process one rendered notebook page (in ``url_folder`` below ``site_dir``), after
     ``figures``. With a ``cache``, the costly CSS step is reused while its input is unchanged."""
     page_html = EXTERNAL.sub("", page_html)
     text = source.read_text(encoding="utf-8")
-    page_dir = site_dir / page_url
+    page_dir = site_dir / url_folder
     page_dir.mkdir(parents=True, exist_ok=True)
     notebook = _cached(cache, "notebook-ipynb", lambda: notebook_json(text), text)
     page_html = _downloads(page_html, source, page_dir, notebook)
@@ -232,7 +233,7 @@ def clean(
         name = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
         (site_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (site_dir / name).write_text(css, encoding="utf-8")
-        href = posixpath.relpath(name, page_url.rstrip("/") or ".")
+        href = posixpath.relpath(name, url_folder)
         page_html = STYLE.sub("", page_html)
         page_html = page_html.replace(
             "</head>", f'<link rel="stylesheet" href="{href}">\n</head>', 1

@@ -22,7 +22,16 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 from mkdocs.utils import yaml_load
 
-from kernelsite import embed, mathfont, notebook, notebookfigures, pagecache, pagehtml, runner
+from kernelsite import (
+    embed,
+    mathfont,
+    notebook,
+    notebookfigures,
+    pagecache,
+    pagehtml,
+    paths,
+    runner,
+)
 
 log = logging.getLogger("mkdocs.plugins.kernelsite")
 # While serving, a build error is shown in the browser instead of aborting the build (an aborted
@@ -226,7 +235,7 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
                 log.warning(f"snippets/{snippet.id} is not embedded in any page")
             names = [*result.figures, *snippet.downloads, *(f"files/{f}" for f in result.files)]
             for name in names:
-                uri = embed.site_path(snippet.id, name)
+                uri = paths.SnippetPaths(snippet.id).file(name)
                 files.append(File.generated(config, uri, abs_src_path=str(result.folder / name)))
 
     def on_env(self, env, config, files):
@@ -259,7 +268,8 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
         try:
             if not page.file.src_uri.endswith(".md"):  # a notebook: its figures, before search
                 site_dir, source = Path(config.site_dir), Path(page.file.abs_src_path)
-                html = notebook.figures(html, page.url, site_dir, source, self.pages)
+                folder = paths.PagePaths(page.file.src_uri, config.use_directory_urls).url_folder
+                html = notebook.figures(html, folder, site_dir, source, self.pages)
             key = self.pages.key("content", html)
             return self.pages.cached(key, lambda: pagehtml.finish_html(html))
         except ValueError as error:  # MathError, NotebookError
@@ -271,7 +281,8 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
             return output
         try:
             site_dir, source = Path(config.site_dir), Path(page.file.abs_src_path)
-            return notebook.clean(output, page.url, site_dir, source, self.pages)
+            folder = paths.PagePaths(page.file.src_uri, config.use_directory_urls).url_folder
+            return notebook.clean(output, folder, site_dir, source, self.pages)
         except ValueError as error:  # MathError, NotebookError
             return output.replace(page.content, self.page_failed(page, error), 1)
 

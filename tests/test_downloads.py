@@ -44,6 +44,7 @@ import warm
 
 from conftest import ROOT, SNIPPETS, notebook_client
 from kernelsite import embed, plugin, runner
+from kernelsite.paths import SnippetPaths
 
 SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 CPU_LIMIT = 300  # seconds of CPU: only a runaway reaches it
@@ -105,15 +106,7 @@ def site_file(relative: str) -> Path:
 @functools.cache  # (read once per test process)
 def quoted_values() -> dict[str, list[tuple[str, str, str]]]:
     """snippet id -> (value name, format spec, page:line) for every value the pages quote."""
-    quoted: dict[str, list[tuple[str, str, str]]] = {}
-    for page in sorted((ROOT / "docs").rglob("*.md")):
-        text = page.read_text(encoding="utf-8")
-        for kind, match in embed.directives(text):
-            if kind == "value":
-                line = text.count("\n", 0, match.start()) + 1
-                where = f"{page.relative_to(ROOT).as_posix()}:{line}"
-                quoted.setdefault(match["id"], []).append((match["name"], match["spec"], where))
-    return quoted
+    return embed.quoted_values(ROOT / "docs")
 
 
 @functools.cache
@@ -124,10 +117,8 @@ def build_results() -> dict[str, runner.Result]:
 
 def snippet_id_of(download: Path) -> str | None:
     """``snippets/fixed/gradients/gradients.zip`` -> ``fixed/gradients.py``."""
-    parts = download.relative_to(SITE).parts
-    if parts[0] != "snippets":
-        return None
-    return "/".join(parts[1:-1]) + ".py"
+    snippet = SnippetPaths.of(download.relative_to(SITE).as_posix())
+    return None if snippet is None else snippet.id
 
 
 def check_quoted_values(snippet_id: str, alone: dict, how: str) -> None:

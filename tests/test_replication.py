@@ -43,4 +43,3 @@ def test_a_comparison_left_in_a_loop_variable_is_counted_once():
     assert replicate.verdicts(values) == {"comparison.20.a": a, "comparison.20.b": b}
     quoted = ["pairs.a.mean", "N_SEEDS"]
     assert replicate.verdicts(values, quoted) == {"pairs.a": a, "comparison.20.b": b}
-
