@@ -42,11 +42,10 @@ from pathlib import Path
 import pytest
 import warm
 
-from conftest import ROOT, SNIPPETS, notebook_client
+from conftest import ROOT, SITE, SNIPPETS, built_site, notebook_client
 from kernelsite import embed, plugin, runner
 from kernelsite.paths import SnippetPaths
 
-SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 CPU_LIMIT = 300  # seconds of CPU: only a runaway reaches it
 HANG_LIMIT = 1800  # seconds of wall time: only a hang reaches it
 # Values that measure the machine (timings) differ from run to run by nature: snippet id ->
@@ -98,9 +97,7 @@ def run_alone(server: warm.Server, folder: Path, script: str, out: Path) -> tupl
 
 
 def site_file(relative: str) -> Path:
-    if relative == "no-site-built":
-        pytest.fail(f"no built site in {SITE}: run `make build` first")
-    return SITE / relative
+    return built_site() / relative
 
 
 @functools.cache  # (read once per test process)
@@ -335,10 +332,20 @@ def test_a_warm_kernel_starts_as_a_fresh_kernel(warm_kernels, tmp_path):
 
 
 def test_every_helper_importing_snippet_names_its_helpers_on_its_page():
-    for html_file in SITE.rglob("index.html") if SITE.is_dir() else []:
+    """Each snippet that imports helpers is offered as a ``.zip`` on a page that names them."""
+    site = built_site()
+    linked = set()
+    for html_file in site.rglob("index.html"):
         html = html_file.read_text(encoding="utf-8")
         for zip_link in re.findall(r'href="([^"]+\.zip)"', html):
             assert "Needs the helper module" in html, f"{html_file}: {zip_link} without helper note"
+            linked.add((html_file.parent / zip_link).resolve().relative_to(site.resolve()))
+    with_helpers = [s for s in runner.discover(SNIPPETS) if s.helpers]
+    expected = {Path(SnippetPaths(s.id).file(s.downloads[0])) for s in with_helpers}
+    assert with_helpers and linked == expected, (
+        f"zip downloads linked from no page: {sorted(map(str, expected - linked))}; "
+        f"linked but no snippet's: {sorted(map(str, linked - expected))}"
+    )
 
 
 def test_no_download_refers_to_the_build():

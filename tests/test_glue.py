@@ -17,12 +17,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 from PIL import Image
 
-from conftest import SNIPPETS, make_site, notebook_client, write
+from conftest import SNIPPETS, build_site, make_site, notebook_client, write
 from kernelsite import embed, mathml, notebook, runner, values
 
 FIGURE_SNIPPET = '''
@@ -44,12 +42,6 @@ with open("data.txt", "w") as f:
     f.write("42")
 plt.show()
 '''
-
-
-def build_site(root: Path) -> Path:
-    config = load_config(str(root / "mkdocs.yml"), strict=True)
-    build(config)
-    return root / "site"
 
 
 def build_error(root: Path, caplog) -> str:
