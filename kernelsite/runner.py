@@ -53,7 +53,8 @@ class Result:
     folder: Path
     cached: bool
     seconds: float = 0.0
-    cpu_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the snippet's run
+    figure_cpu_seconds: float = 0.0  # saving its figures afterwards (all their variants)
     stdout: str = ""
     warnings: list[str] = field(default_factory=list)
     values: dict = field(default_factory=dict)
