@@ -28,7 +28,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from kernelsite import downloads  # noqa: E402
 from kernelsite.figures import save_figures  # noqa: E402
+from kernelsite.runner import Record  # noqa: E402
 from kernelsite.values import simple_values  # noqa: E402
 
 # torch._dynamo: the first optimiser step imports it (about 2 s of CPU), so it is loaded once too.
@@ -116,22 +118,23 @@ def run(
     figures_cpu = time.process_time()
     figures = save_figures(out_dir)
     figures_cpu = time.process_time() - figures_cpu
-    result = {
-        "seconds": round(seconds, 2),
-        "cpu_seconds": round(cpu_seconds, 2),
-        "figure_cpu_seconds": round(figures_cpu, 2),  # saving them: every variant, every format
-        "stdout": stdout.getvalue(),
-        "warnings": [
+    record = Record(
+        seconds=round(seconds, 2),
+        cpu_seconds=round(cpu_seconds, 2),
+        figure_cpu_seconds=round(figures_cpu, 2),  # every variant, every format
+        stdout=stdout.getvalue(),
+        warnings=[
             f"{w.filename.replace(str(work), str(source))}:{w.lineno}: "
             f"{w.category.__name__}: {w.message}"
             for w in caught
         ],
-        "values": simple_values(namespace),
-        "figures": figures,
-        "ran": ran,
-    }
+        values=simple_values(namespace),
+        figures=figures,
+        ran=ran,
+    )
     os.chdir(out_dir)
     for name in ran:
         (work / name).unlink(missing_ok=True)
-    result["files"] = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file())
-    (out_dir / "result.json").write_text(json.dumps(result, indent=1, sort_keys=True))
+    record.files = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file())
+    record.downloads = downloads.write(snippet, list(helpers), out_dir)
+    (out_dir / "result.json").write_text(record.to_json(), encoding="utf-8")

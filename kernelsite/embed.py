@@ -24,9 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
-from kernelsite import figurefiles
+from kernelsite.figurefiles import NARROW_MEDIA, Figure
 from kernelsite.paths import PagePaths, SnippetPaths
 from kernelsite.runner import Result
 
@@ -149,7 +147,7 @@ def download_links(result: Result, results: dict[str, Result], page_dir: str) ->
     def url(snippet_id: str, name: str) -> str:
         return SnippetPaths(snippet_id).link(name, page_dir)
 
-    code, notebook = result.snippet.downloads
+    code, notebook = result.downloads
     label = code if code.endswith(".py") else f"{code} (snippet + helpers)"
     links = " · ".join(
         f"[{ICONS[posixpath.splitext(name)[1]]} {text}]({url(result.snippet.id, name)})"
@@ -162,7 +160,7 @@ def download_links(result: Result, results: dict[str, Result], page_dir: str) ->
         helpers = []
         for helper in result.snippet.helpers:
             helper_id = helper.relative_to(root).as_posix()
-            download = results[helper_id].snippet.downloads[0]
+            download = results[helper_id].downloads[0]
             helpers.append(f"[`{helper.name}`]({url(helper_id, download)})")
         lines += [
             "",
@@ -214,49 +212,34 @@ def code_block(
     return "\n".join(indent + line if line else line for line in "\n".join(parts).split("\n"))
 
 
-def figure_size(path: Path) -> tuple[int, int]:
-    """Width and height of a saved figure in CSS px (an SVG's pt are 4/3 px)."""
-    if path.suffix == ".svg":
-        head = path.read_text(encoding="utf-8")[:1000]
-        found = re.search(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', head)
-        return round(float(found[1]) * 4 / 3), round(float(found[2]) * 4 / 3)
-    with Image.open(path) as image:
-        return image.size
-
-
-def figure_html(result: Result, name: str, alt: str, folder: str) -> str:
-    """Figure ``name`` of a snippet's result, on a page published in ``folder``."""
+def figure_html(result: Result, figure: Figure, alt: str, folder: str) -> str:
+    """A figure of a snippet's result, on a page published in ``folder``."""
     return picture_html(
-        name,
-        alt,
-        set(result.figures),
-        result.folder,
-        lambda file: SnippetPaths(result.snippet.id).link(file, folder),
+        figure, alt, lambda file: SnippetPaths(result.snippet.id).link(file, folder)
     )
 
 
-def picture_html(name: str, alt: str, saved: set[str], files: Path, url) -> str:
+def picture_html(figure: Figure, alt: str, url) -> str:
     """A figure in the page's palette: the light file and its dark variant (``#only-light`` and
     ``#only-dark``: Material shows one, and a lazy image that is not shown is not downloaded),
     each in a ``<picture>`` whose narrow layout replaces it on a phone, when the figure has one.
-    ``saved``: the file names written in the folder ``files``; ``url``: a file name's link."""
+    ``url``: a file name's link."""
     parts = []
-    for dark, only in ((False, "only-light"), (True, "only-dark")):
-        wide = figurefiles.variant(name, dark=dark)
-        if wide not in saved:  # a figure without variants (saved by an older build)
-            wide, only = name, ""
-        width, height = figure_size(files / wide)
+    for wide, narrow, only in (
+        (figure.light, figure.narrow, "only-light"),
+        (figure.dark, figure.narrow_dark, "only-dark"),
+    ):
+        if figure.dark is None:  # a figure without variants
+            wide, narrow, only = figure.light, None, ""
         img = (
-            f'<img src="{url(wide)}{"#" + only if only else ""}" alt="{html.escape(alt)}" '
-            f'width="{width}" height="{height}" loading="lazy">'
+            f'<img src="{url(wide.name)}{"#" + only if only else ""}" alt="{html.escape(alt)}" '
+            f'width="{wide.width}" height="{wide.height}" loading="lazy">'
         )
-        narrow = figurefiles.variant(name, dark=dark, narrow=True)
-        if narrow in saved:
-            width, height = figure_size(files / narrow)
-            kind = ' type="image/webp"' if narrow.endswith(".webp") else ""
+        if narrow is not None:
+            kind = ' type="image/webp"' if narrow.name.endswith(".webp") else ""
             img = (
-                f'<picture><source media="{figurefiles.NARROW_MEDIA}" srcset="{url(narrow)}"'
-                f'{kind} width="{width}" height="{height}">{img}</picture>'
+                f'<picture><source media="{NARROW_MEDIA}" srcset="{url(narrow.name)}"'
+                f'{kind} width="{narrow.width}" height="{narrow.height}">{img}</picture>'
             )
         parts.append(img)
         if not only:
@@ -313,13 +296,13 @@ def render(
         if part is None:
             name = posixpath.basename(result.snippet.id)
         elif part.isdigit():
-            numbered = figurefiles.main_figures(result.figures)
-            if not 1 <= int(part) <= len(numbered):
-                count = len(numbered)
+            if not 1 <= int(part) <= len(result.figures):
+                count = len(result.figures)
                 raise error(
                     match, f"{result.snippet.id} has {count} figure(s), not a figure {part}"
                 )
-            name = numbered[int(part) - 1]
+            figure = result.figures[int(part) - 1]
+            name = figure.light.name
         elif part in result.files:
             name = f"files/{part}"
         else:
@@ -330,7 +313,7 @@ def render(
         # Values may be quoted in alt text and link text too.
         text = VALUE.sub(lambda m: value(m, match.start("text")), match["text"])
         if match["bang"] and part is not None and part.isdigit():
-            return figure_html(result, name, text, where.url_folder)
+            return figure_html(result, figure, text, where.url_folder)
         url = SnippetPaths(result.snippet.id).link(name, page_dir)
         return f"{match['bang']}[{text}]({url})"
 

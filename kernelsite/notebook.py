@@ -26,10 +26,10 @@ from pathlib import Path
 
 import jupytext
 
-from kernelsite import figurefiles, notebookfigures
+from kernelsite import notebookfigures
 from kernelsite.downloads import notebook_json
 from kernelsite.embed import picture_html
-from kernelsite.figurefiles import palette_png
+from kernelsite.figurefiles import Figure, palette_png
 from kernelsite.mathml import to_mathml
 from kernelsite.pagecache import PageCache
 
@@ -131,22 +131,24 @@ def _smaller_png(match: re.Match) -> str:
     return f'src="data:image/png;base64,{base64.b64encode(png).decode()}"'
 
 
-def figure_files(page_html: str) -> dict[int, tuple[str, dict[str, bytes]]]:
-    """Per placeholder (by its offset in the page): its figure's name and files, named by the
-    content of the light figure (``figure-3f2a….png``, ``figure-3f2a….dark.png``, …)."""
+def figure_files(page_html: str) -> dict[int, tuple[Figure, dict[str, bytes]]]:
+    """Per placeholder (by its offset in the page): its figure and files, named by the content
+    of the light figure (``figure-3f2a….png``, ``figure-3f2a….dark.png``, …)."""
     found = {}
     for match in notebookfigures.PLACEHOLDER.finditer(page_html):
-        files = notebookfigures.files(match)
-        (main,) = figurefiles.main_figures(list(files))
-        stem = "figure-" + hashlib.sha256(files[main]).hexdigest()[:12]
-        renamed = {name.replace("fig1", stem, 1): data for name, data in files.items()}
-        found[match.start()] = (main.replace("fig1", stem, 1), renamed)
+        figure, files = notebookfigures.saved(match)
+        stem = "figure-" + hashlib.sha256(files[figure.light.name]).hexdigest()[:12]
+        named = figure.renamed(stem)
+        renamed = {
+            new.name: files[old.name] for old, new in zip(figure.files, named.files, strict=True)
+        }
+        found[match.start()] = (named, renamed)
     return found
 
 
-def _figures(page_html: str, source: Path, page_dir: Path, placed: dict) -> str:
+def _figures(page_html: str, source: Path, placed: dict) -> str:
     """Give each figure its alt text from its cell's metadata, in both palettes and, when it has
-    one, its phone layout (``placed``: from ``figure_files``, written into ``page_dir``); number
+    one, its phone layout (``placed``: from ``figure_files``, written beside the page); number
     the cells."""
     cells = jupytext.read(source).cells
     starts = list(CELL.finditer(page_html))
@@ -172,8 +174,7 @@ def _figures(page_html: str, source: Path, page_dir: Path, placed: dict) -> str:
             if figure[0] == NO_ALT:
                 markup = f'alt="{html.escape(alt)}"'
             else:
-                name, files = placed[figure.start()]
-                markup = picture_html(name, alt, set(files), page_dir, lambda file: file)
+                markup = picture_html(placed[figure.start()][0], alt, lambda file: file)
             out += [PNG.sub(_smaller_png, page_html[end : figure.start()]), markup]
             end = figure.end()
         out.append(PNG.sub(_smaller_png, page_html[end:stop]))
@@ -209,7 +210,7 @@ def figures(
         for name, data in files.items():
             (page_dir / name).write_bytes(data)
     text = source.read_text(encoding="utf-8")
-    markup = functools.partial(_figures, content, source, page_dir, placed)
+    markup = functools.partial(_figures, content, source, placed)
     return _cached(cache, "notebook-figures", markup, content, text)
 
 

@@ -233,7 +233,8 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
                     log.warning(f"snippets/{snippet.id}: {warning}")
             if snippet.id not in embedded and snippet.path not in imported:
                 log.warning(f"snippets/{snippet.id} is not embedded in any page")
-            names = [*result.figures, *snippet.downloads, *(f"files/{f}" for f in result.files)]
+            figures = [name for figure in result.figures for name in figure.names]
+            names = [*figures, *result.downloads, *(f"files/{f}" for f in result.files)]
             for name in names:
                 uri = paths.SnippetPaths(snippet.id).file(name)
                 files.append(File.generated(config, uri, abs_src_path=str(result.folder / name)))

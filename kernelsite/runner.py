@@ -21,10 +21,10 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from kernelsite import downloads
+from kernelsite.figurefiles import Figure
 
 # The code that decides what a snippet's results look like, with every module of this package
 # it imports (see glue_files): a change re-runs every snippet.
@@ -42,25 +42,43 @@ class Snippet:
     key: str
     helpers: tuple[Path, ...] = ()  # sibling modules it imports, shipped with its downloads
 
-    @property
-    def downloads(self) -> list[str]:
-        return downloads.names(self.path.stem, bool(self.helpers))
-
 
 @dataclass
-class Result:
-    snippet: Snippet
-    folder: Path
-    cached: bool
+class Record:
+    """What a snippet's run produced, as its cache entry's ``result.json``: written by capture
+    (``to_json``) and read by the build (``from_json``). Its shape is part of the glue's code,
+    so changing it changes every cache key."""
+
     seconds: float = 0.0
     cpu_seconds: float = 0.0  # the snippet's run
     figure_cpu_seconds: float = 0.0  # saving its figures afterwards (all their variants)
     stdout: str = ""
     warnings: list[str] = field(default_factory=list)
     values: dict = field(default_factory=dict)
-    figures: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)  # in order: figure #1, #2, ...
+    files: list[str] = field(default_factory=list)  # what it wrote, below files/
     ran: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of what ran
+    downloads: list[str] = field(default_factory=list)  # the .py or .zip, then the .ipynb
+
+    def to_json(self) -> str:
+        data = {f.name: getattr(self, f.name) for f in fields(Record)}
+        data["figures"] = [figure.to_json() for figure in self.figures]
+        return json.dumps(data, indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, **more):
+        data = json.loads(text)
+        data["figures"] = [Figure.from_json(figure) for figure in data["figures"]]
+        return cls(**data, **more)
+
+
+@dataclass(kw_only=True)
+class Result(Record):
+    """A snippet's record, with where it is (its cache entry) and whether it was run now."""
+
+    snippet: Snippet
+    folder: Path
+    cached: bool
 
 
 @dataclass
@@ -196,8 +214,8 @@ def cached_results(snippets: list[Snippet], cache_dir: Path) -> dict[str, Result
 
 def load(snippet: Snippet, folder: Path, cached: bool) -> Result:
     os.utime(folder)  # marks the entry as recently used, see evict()
-    data = json.loads((folder / "result.json").read_text())
-    return Result(snippet, folder, cached, **data)
+    text = (folder / "result.json").read_text(encoding="utf-8")
+    return Result.from_json(text, snippet=snippet, folder=folder, cached=cached)
 
 
 def _finish(snippet: Snippet, tmp: Path, exitcode: int, cache_dir: Path) -> Result | Failure:
@@ -207,7 +225,6 @@ def _finish(snippet: Snippet, tmp: Path, exitcode: int, cache_dir: Path) -> Resu
             error = json.loads(error_file.read_text())
             return Failure(snippet, error["line"], error["error"], error["traceback"])
         return Failure(snippet, None, f"the snippet's process died (exit code {exitcode})")
-    downloads.write(snippet.path, list(snippet.helpers), tmp)
     final = cache_dir / snippet.key
     try:
         tmp.rename(final)

@@ -340,8 +340,8 @@ def test_every_helper_importing_snippet_names_its_helpers_on_its_page():
         for zip_link in re.findall(r'href="([^"]+\.zip)"', html):
             assert "Needs the helper module" in html, f"{html_file}: {zip_link} without helper note"
             linked.add((html_file.parent / zip_link).resolve().relative_to(site.resolve()))
-    with_helpers = [s for s in runner.discover(SNIPPETS) if s.helpers]
-    expected = {Path(SnippetPaths(s.id).file(s.downloads[0])) for s in with_helpers}
+    with_helpers = [r for r in build_results().values() if r.snippet.helpers]
+    expected = {Path(SnippetPaths(r.snippet.id).file(r.downloads[0])) for r in with_helpers}
     assert with_helpers and linked == expected, (
         f"zip downloads linked from no page: {sorted(map(str, expected - linked))}; "
         f"linked but no snippet's: {sorted(map(str, linked - expected))}"
