@@ -138,6 +138,15 @@ def prose_edit(site: Path, cache: Path) -> float:
         return rebuild()
 
 
+def figure_cpu(results: dict[str, runner.Result]) -> None:
+    """The CPU seconds the build spent saving figures (each in all its variants and formats),
+    as capture recorded them after each snippet's run."""
+    total = sum(r.figure_cpu_seconds for r in results.values())
+    print(f"\nsaving figures (cold build): {total:.1f} s of CPU over {len(results)} snippets")
+    for result in sorted(results.values(), key=lambda r: -r.figure_cpu_seconds)[:5]:
+        print(f"  {result.snippet.id:43s} {result.figure_cpu_seconds:7.1f}")
+
+
 def report(measured: dict[str, float], reference: float) -> bool:
     ok = True
     print(f"\nbudgets (1 machine unit = the reference workload, {reference:.2f} s of CPU here):")
@@ -156,7 +165,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-build", action="store_true", help="time the snippets only")
     args = parser.parse_args()
-    snippets = runner.discover(ROOT / "snippets")
+    snippets = runner.discover(ROOT / "snippets", runner.lock_salt(ROOT))
     reference = reference_seconds()
     print(f"reference workload: {reference:.2f} s of CPU (one machine unit)")
     imports = import_cost()
@@ -180,6 +189,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as scratch:
             site, cache = Path(scratch) / "site", Path(scratch) / "cache"
             measured["cold build, wall"] = build(site, cache)
+            figure_cpu(runner.cached_results(snippets, cache / "snippets"))
             measured["no-change rebuild, wall"] = build(site, cache)
             measured["prose edit while serving, wall"] = prose_edit(site, cache)
     return 0 if report(measured, reference) else 1

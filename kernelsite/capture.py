@@ -28,7 +28,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from kernelsite import downloads  # noqa: E402
 from kernelsite.figures import save_figures  # noqa: E402
+from kernelsite.runner import Record  # noqa: E402
 from kernelsite.values import simple_values  # noqa: E402
 
 # torch._dynamo: the first optimiser step imports it (about 2 s of CPU), so it is loaded once too.
@@ -50,14 +52,21 @@ def limit_cpu(seconds: float) -> None:
 
 
 def run(
-    snippet: Path, helpers: tuple[Path, ...], out_dir: Path, threads: int, cpu_limit: float
+    snippet: Path,
+    helpers: tuple[Path, ...],
+    out_dir: Path,
+    threads: int,
+    cpu_limit: float,
+    environment: dict[str, str] | None = None,
 ) -> None:
-    """Run ``snippet`` beside ``helpers``; write ``result.json`` (or ``error.json``) into
-    ``out_dir``, and what it wrote into ``out_dir/files``."""
+    """Run ``snippet`` beside ``helpers`` with ``environment`` added to its environment; write
+    ``result.json`` (or ``error.json``) into ``out_dir``, and what it wrote into
+    ``out_dir/files``."""
     import torch
     from threadpoolctl import threadpool_limits
 
     limit_cpu(cpu_limit)
+    os.environ.update(environment or {})
 
     # Snippets run side by side: each gets its share of the cores, in torch and in numpy's BLAS.
     torch.set_num_threads(threads)
@@ -106,21 +115,26 @@ def run(
         )
         raise SystemExit(1) from None
     seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - start_cpu
-    result = {
-        "seconds": round(seconds, 2),
-        "cpu_seconds": round(cpu_seconds, 2),
-        "stdout": stdout.getvalue(),
-        "warnings": [
+    figures_cpu = time.process_time()
+    figures = save_figures(out_dir)
+    figures_cpu = time.process_time() - figures_cpu
+    record = Record(
+        seconds=round(seconds, 2),
+        cpu_seconds=round(cpu_seconds, 2),
+        figure_cpu_seconds=round(figures_cpu, 2),  # every variant, every format
+        stdout=stdout.getvalue(),
+        warnings=[
             f"{w.filename.replace(str(work), str(source))}:{w.lineno}: "
             f"{w.category.__name__}: {w.message}"
             for w in caught
         ],
-        "values": simple_values(namespace),
-        "figures": save_figures(out_dir),
-        "ran": ran,
-    }
+        values=simple_values(namespace),
+        figures=figures,
+        ran=ran,
+    )
     os.chdir(out_dir)
     for name in ran:
         (work / name).unlink(missing_ok=True)
-    result["files"] = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file())
-    (out_dir / "result.json").write_text(json.dumps(result, indent=1, sort_keys=True))
+    record.files = sorted(p.relative_to(work).as_posix() for p in work.rglob("*") if p.is_file())
+    record.downloads = downloads.write(snippet, list(helpers), out_dir)
+    (out_dir / "result.json").write_text(record.to_json(), encoding="utf-8")

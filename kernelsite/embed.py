@@ -24,9 +24,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image
-
-from kernelsite import figurefiles
+from kernelsite.figurefiles import NARROW_MEDIA, Figure
+from kernelsite.paths import PagePaths, SnippetPaths
 from kernelsite.runner import Result
 
 BLOCK = re.compile(
@@ -88,9 +87,18 @@ def references(markdown: str) -> list[tuple[str, int]]:
     return [(m["id"], markdown.count("\n", 0, m.start()) + 1) for _, m in directives(markdown)]
 
 
-def site_path(snippet_id: str, name: str) -> str:
-    """Where a snippet's output ``name`` is published, relative to the site root."""
-    return f"snippets/{snippet_id.removesuffix('.py')}/{name}"
+def quoted_values(docs_dir: Path) -> dict[str, list[tuple[str, str, str]]]:
+    """snippet id -> (value name, format spec, "docs/<page>:<line>") for every value the pages
+    below ``docs_dir`` quote, in page order."""
+    quoted: dict[str, list[tuple[str, str, str]]] = {}
+    for page in sorted(docs_dir.rglob("*.md")):
+        text = page.read_text(encoding="utf-8")
+        for kind, match in directives(text):
+            if kind == "value":
+                line = text.count("\n", 0, match.start()) + 1
+                where = f"{docs_dir.name}/{page.relative_to(docs_dir).as_posix()}:{line}"
+                quoted.setdefault(match["id"], []).append((match["name"], match["spec"], where))
+    return quoted
 
 
 def lookup_value(values: dict, snippet_id: str, name: str):
@@ -137,9 +145,9 @@ def download_links(result: Result, results: dict[str, Result], page_dir: str) ->
     """The download links of a snippet and, if it imports helpers, a line naming them."""
 
     def url(snippet_id: str, name: str) -> str:
-        return posixpath.relpath(site_path(snippet_id, name), page_dir)
+        return SnippetPaths(snippet_id).link(name, page_dir)
 
-    code, notebook = result.snippet.downloads
+    code, notebook = result.downloads
     label = code if code.endswith(".py") else f"{code} (snippet + helpers)"
     links = " · ".join(
         f"[{ICONS[posixpath.splitext(name)[1]]} {text}]({url(result.snippet.id, name)})"
@@ -152,7 +160,7 @@ def download_links(result: Result, results: dict[str, Result], page_dir: str) ->
         helpers = []
         for helper in result.snippet.helpers:
             helper_id = helper.relative_to(root).as_posix()
-            download = results[helper_id].snippet.downloads[0]
+            download = results[helper_id].downloads[0]
             helpers.append(f"[`{helper.name}`]({url(helper_id, download)})")
         lines += [
             "",
@@ -204,58 +212,34 @@ def code_block(
     return "\n".join(indent + line if line else line for line in "\n".join(parts).split("\n"))
 
 
-def url_folder(page: str, directory_urls: bool = True) -> str:
-    """The folder a page's URL points into, relative to the site root, as MkDocs publishes it:
-    with directory URLs ``notation.md`` is served as ``notation/`` (``index.md`` as its folder)."""
-    stem = posixpath.splitext(page)[0]
-    if not directory_urls or posixpath.basename(stem) in ("index", "README"):
-        return posixpath.dirname(page) or "."
-    return stem
-
-
-def figure_size(path: Path) -> tuple[int, int]:
-    """Width and height of a saved figure in CSS px (an SVG's pt are 4/3 px)."""
-    if path.suffix == ".svg":
-        head = path.read_text(encoding="utf-8")[:1000]
-        found = re.search(r'<svg[^>]*?width="([\d.]+)pt"[^>]*?height="([\d.]+)pt"', head)
-        return round(float(found[1]) * 4 / 3), round(float(found[2]) * 4 / 3)
-    with Image.open(path) as image:
-        return image.size
-
-
-def figure_html(result: Result, name: str, alt: str, folder: str) -> str:
-    """Figure ``name`` of a snippet's result, on a page published in ``folder``."""
+def figure_html(result: Result, figure: Figure, alt: str, folder: str) -> str:
+    """A figure of a snippet's result, on a page published in ``folder``."""
     return picture_html(
-        name,
-        alt,
-        set(result.figures),
-        result.folder,
-        lambda file: posixpath.relpath(site_path(result.snippet.id, file), folder),
+        figure, alt, lambda file: SnippetPaths(result.snippet.id).link(file, folder)
     )
 
 
-def picture_html(name: str, alt: str, saved: set[str], files: Path, url) -> str:
+def picture_html(figure: Figure, alt: str, url) -> str:
     """A figure in the page's palette: the light file and its dark variant (``#only-light`` and
     ``#only-dark``: Material shows one, and a lazy image that is not shown is not downloaded),
     each in a ``<picture>`` whose narrow layout replaces it on a phone, when the figure has one.
-    ``saved``: the file names written in the folder ``files``; ``url``: a file name's link."""
+    ``url``: a file name's link."""
     parts = []
-    for dark, only in ((False, "only-light"), (True, "only-dark")):
-        wide = figurefiles.variant(name, dark=dark)
-        if wide not in saved:  # a figure without variants (saved by an older build)
-            wide, only = name, ""
-        width, height = figure_size(files / wide)
+    for wide, narrow, only in (
+        (figure.light, figure.narrow, "only-light"),
+        (figure.dark, figure.narrow_dark, "only-dark"),
+    ):
+        if figure.dark is None:  # a figure without variants
+            wide, narrow, only = figure.light, None, ""
         img = (
-            f'<img src="{url(wide)}{"#" + only if only else ""}" alt="{html.escape(alt)}" '
-            f'width="{width}" height="{height}" loading="lazy">'
+            f'<img src="{url(wide.name)}{"#" + only if only else ""}" alt="{html.escape(alt)}" '
+            f'width="{wide.width}" height="{wide.height}" loading="lazy">'
         )
-        narrow = figurefiles.variant(name, dark=dark, narrow=True)
-        if narrow in saved:
-            width, height = figure_size(files / narrow)
-            kind = ' type="image/webp"' if narrow.endswith(".webp") else ""
+        if narrow is not None:
+            kind = ' type="image/webp"' if narrow.name.endswith(".webp") else ""
             img = (
-                f'<picture><source media="{figurefiles.NARROW_MEDIA}" srcset="{url(narrow)}"'
-                f'{kind} width="{width}" height="{height}">{img}</picture>'
+                f'<picture><source media="{NARROW_MEDIA}" srcset="{url(narrow.name)}"'
+                f'{kind} width="{narrow.width}" height="{narrow.height}">{img}</picture>'
             )
         parts.append(img)
         if not only:
@@ -269,7 +253,8 @@ def render(
     """Replace every directive of ``page`` (its path below docs/) using the snippets' results.
     ``directory_urls``: MkDocs' setting of that name (figures are written as HTML, whose URLs
     MkDocs does not rewrite)."""
-    page_dir = posixpath.dirname(page) or "."
+    where = PagePaths(page, directory_urls)
+    page_dir = where.source_folder
 
     def error(match: re.Match, message: str, offset: int = 0) -> EmbedError:
         line = markdown.count("\n", 0, offset + match.start()) + 1
@@ -311,13 +296,13 @@ def render(
         if part is None:
             name = posixpath.basename(result.snippet.id)
         elif part.isdigit():
-            numbered = figurefiles.main_figures(result.figures)
-            if not 1 <= int(part) <= len(numbered):
-                count = len(numbered)
+            if not 1 <= int(part) <= len(result.figures):
+                count = len(result.figures)
                 raise error(
                     match, f"{result.snippet.id} has {count} figure(s), not a figure {part}"
                 )
-            name = numbered[int(part) - 1]
+            figure = result.figures[int(part) - 1]
+            name = figure.light.name
         elif part in result.files:
             name = f"files/{part}"
         else:
@@ -328,8 +313,8 @@ def render(
         # Values may be quoted in alt text and link text too.
         text = VALUE.sub(lambda m: value(m, match.start("text")), match["text"])
         if match["bang"] and part is not None and part.isdigit():
-            return figure_html(result, name, text, url_folder(page, directory_urls))
-        url = posixpath.relpath(site_path(result.snippet.id, name), page_dir)
+            return figure_html(result, figure, text, where.url_folder)
+        url = SnippetPaths(result.snippet.id).link(name, page_dir)
         return f"{match['bang']}[{text}]({url})"
 
     def indented_value(match: re.Match) -> str:

@@ -30,7 +30,7 @@ from matplotlib.spines import Spine
 from matplotlib.text import Annotation, Text
 from matplotlib.transforms import Bbox
 
-from kernelsite.figurefiles import palette_png, palette_webp, photo_webp, variant
+from kernelsite.figurefiles import Figure, palette_png, palette_webp, photo_webp, variant
 
 # An image-heavy figure is written as PNG; line art as SVG.
 RASTER_PIXELS = 20_000
@@ -771,9 +771,9 @@ def figure_name(fig, index: int) -> str:
     return f"fig{index}.{'png' if is_raster(fig) or is_photo(fig) else 'svg'}"
 
 
-def save_figure(fig, out_dir: Path, name: str) -> list[str]:
+def save_figure(fig, out_dir: Path, name: str) -> Figure:
     """Write ``fig`` as ``name``, its dark variant and, when it needs one, its narrow layout in
-    both palettes; returns the names written."""
+    both palettes; returns the record of the files written."""
     fmt, photo = name.rsplit(".", 1)[1], False
     if isinstance(fig.get_layout_engine(), PlaceHolderLayoutEngine):
         fig.set_layout_engine(None)  # (after tight_layout) saves one draw per save
@@ -791,28 +791,24 @@ def save_figure(fig, out_dir: Path, name: str) -> list[str]:
     renderer = fig.canvas.get_renderer()
     wide = _current_layout(fig)
     narrow = narrow_layout(fig, renderer, fmt)
-    names = [name]
     if narrow is not None:
         _apply_layout(fig, narrow)
-        names.append(variant(name, narrow=True))
-        _save(fig, out_dir / names[-1], "white", photo)
+        _save(fig, out_dir / variant(name, narrow=True), "white", photo)
         _apply_layout(fig, wide)
     dark_palette(fig, renderer)
-    names.append(variant(name, dark=True))
-    _save(fig, out_dir / names[-1], DARK_BACKGROUND, photo)
+    _save(fig, out_dir / variant(name, dark=True), DARK_BACKGROUND, photo)
     if narrow is not None:
         _apply_layout(fig, narrow)
-        names.append(variant(name, narrow=True, dark=True))
-        _save(fig, out_dir / names[-1], DARK_BACKGROUND, photo)
-    return names
+        _save(fig, out_dir / variant(name, narrow=True, dark=True), DARK_BACKGROUND, photo)
+    return Figure.saved(out_dir, name, narrow=narrow is not None)
 
 
-def save_figures(out_dir: Path) -> list[str]:
+def save_figures(out_dir: Path) -> list[Figure]:
     """Write every open figure, in creation order, with bytes that do not change between runs:
     each as drawn and in the dark palette, and multi-panel figures also laid out for phones."""
-    names = []
+    saved = []
     for index, number in enumerate(plt.get_fignums(), start=1):
         fig = plt.figure(number)
-        names += save_figure(fig, out_dir, figure_name(fig, index))
+        saved.append(save_figure(fig, out_dir, figure_name(fig, index)))
     plt.close("all")
-    return names
+    return saved

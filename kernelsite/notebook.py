@@ -26,10 +26,10 @@ from pathlib import Path
 
 import jupytext
 
-from kernelsite import figurefiles, notebookfigures
+from kernelsite import notebookfigures
 from kernelsite.downloads import notebook_json
 from kernelsite.embed import picture_html
-from kernelsite.figurefiles import palette_png
+from kernelsite.figurefiles import Figure, palette_png
 from kernelsite.mathml import to_mathml
 from kernelsite.pagecache import PageCache
 
@@ -131,22 +131,24 @@ def _smaller_png(match: re.Match) -> str:
     return f'src="data:image/png;base64,{base64.b64encode(png).decode()}"'
 
 
-def figure_files(page_html: str) -> dict[int, tuple[str, dict[str, bytes]]]:
-    """Per placeholder (by its offset in the page): its figure's name and files, named by the
-    content of the light figure (``figure-3f2a….png``, ``figure-3f2a….dark.png``, …)."""
+def figure_files(page_html: str) -> dict[int, tuple[Figure, dict[str, bytes]]]:
+    """Per placeholder (by its offset in the page): its figure and files, named by the content
+    of the light figure (``figure-3f2a….png``, ``figure-3f2a….dark.png``, …)."""
     found = {}
     for match in notebookfigures.PLACEHOLDER.finditer(page_html):
-        files = notebookfigures.files(match)
-        (main,) = figurefiles.main_figures(list(files))
-        stem = "figure-" + hashlib.sha256(files[main]).hexdigest()[:12]
-        renamed = {name.replace("fig1", stem, 1): data for name, data in files.items()}
-        found[match.start()] = (main.replace("fig1", stem, 1), renamed)
+        figure, files = notebookfigures.saved(match)
+        stem = "figure-" + hashlib.sha256(files[figure.light.name]).hexdigest()[:12]
+        named = figure.renamed(stem)
+        renamed = {
+            new.name: files[old.name] for old, new in zip(figure.files, named.files, strict=True)
+        }
+        found[match.start()] = (named, renamed)
     return found
 
 
-def _figures(page_html: str, source: Path, page_dir: Path, placed: dict) -> str:
+def _figures(page_html: str, source: Path, placed: dict) -> str:
     """Give each figure its alt text from its cell's metadata, in both palettes and, when it has
-    one, its phone layout (``placed``: from ``figure_files``, written into ``page_dir``); number
+    one, its phone layout (``placed``: from ``figure_files``, written beside the page); number
     the cells."""
     cells = jupytext.read(source).cells
     starts = list(CELL.finditer(page_html))
@@ -172,8 +174,7 @@ def _figures(page_html: str, source: Path, page_dir: Path, placed: dict) -> str:
             if figure[0] == NO_ALT:
                 markup = f'alt="{html.escape(alt)}"'
             else:
-                name, files = placed[figure.start()]
-                markup = picture_html(name, alt, set(files), page_dir, lambda file: file)
+                markup = picture_html(placed[figure.start()][0], alt, lambda file: file)
             out += [PNG.sub(_smaller_png, page_html[end : figure.start()]), markup]
             end = figure.end()
         out.append(PNG.sub(_smaller_png, page_html[end:stop]))
@@ -196,30 +197,31 @@ def _cached(cache: PageCache | None, kind: str, compute, *inputs: str) -> str:
 
 
 def figures(
-    content: str, page_url: str, site_dir: Path, source: Path, cache: PageCache | None = None
+    content: str, url_folder: str, site_dir: Path, source: Path, cache: PageCache | None = None
 ) -> str:
     """A rendered notebook's content (before the search index reads it) with its figures
-    published beside the page (``page_url`` relative to ``site_dir``), their alt text, and
+    published beside the page (in ``url_folder`` below ``site_dir``: see paths.PagePaths), their
+    alt text, and
     numbered cells. With a ``cache``, the markup is reused while its input is unchanged."""
-    page_dir = site_dir / page_url
+    page_dir = site_dir / url_folder
     page_dir.mkdir(parents=True, exist_ok=True)
     placed = figure_files(content)
     for _, files in placed.values():
         for name, data in files.items():
             (page_dir / name).write_bytes(data)
     text = source.read_text(encoding="utf-8")
-    markup = functools.partial(_figures, content, source, page_dir, placed)
+    markup = functools.partial(_figures, content, source, placed)
     return _cached(cache, "notebook-figures", markup, content, text)
 
 
 def clean(
-    page_html: str, page_url: str, site_dir: Path, source: Path, cache: PageCache | None = None
+    page_html: str, url_folder: str, site_dir: Path, source: Path, cache: PageCache | None = None
 ) -> str:
-    """Post-process one rendered notebook page (``page_url`` relative to ``site_dir``), after
+    """Post-process one rendered notebook page (in ``url_folder`` below ``site_dir``), after
     ``figures``. With a ``cache``, the costly CSS step is reused while its input is unchanged."""
     page_html = EXTERNAL.sub("", page_html)
     text = source.read_text(encoding="utf-8")
-    page_dir = site_dir / page_url
+    page_dir = site_dir / url_folder
     page_dir.mkdir(parents=True, exist_ok=True)
     notebook = _cached(cache, "notebook-ipynb", lambda: notebook_json(text), text)
     page_html = _downloads(page_html, source, page_dir, notebook)
@@ -232,7 +234,7 @@ def clean(
         name = f"assets/notebook-{hashlib.sha256(css.encode()).hexdigest()[:12]}.css"
         (site_dir / name).parent.mkdir(parents=True, exist_ok=True)
         (site_dir / name).write_text(css, encoding="utf-8")
-        href = posixpath.relpath(name, page_url.rstrip("/") or ".")
+        href = posixpath.relpath(name, url_folder)
         page_html = STYLE.sub("", page_html)
         page_html = page_html.replace(
             "</head>", f'<link rel="stylesheet" href="{href}">\n</head>', 1

@@ -15,7 +15,9 @@ import re
 import tempfile
 from pathlib import Path
 
-# The files, as base64 of a JSON object (name -> base64): nothing that HTML serialisation changes.
+from kernelsite.figurefiles import Figure
+
+# The record and files, as base64 of a JSON object: nothing that HTML serialisation changes.
 PLACEHOLDER = re.compile(r'<div class="kernelsite-figure">([A-Za-z0-9+/=]*)</div>')
 PROFILE_CONFIG = """\
 # Written by the build (kernelsite/notebookfigures.py) for the notebook pages' kernels only.
@@ -26,13 +28,17 @@ c.HistoryManager.enabled = False
 
 
 def placeholder(fig) -> str:
-    """The figure's files (as the snippets save them), base64 in a placeholder element."""
+    """The figure's record and files (as the snippets save them), base64 in a placeholder
+    element."""
     from kernelsite.figures import figure_name, save_figure
 
     with tempfile.TemporaryDirectory() as folder:
-        names = save_figure(fig, Path(folder), figure_name(fig, 1))
-        files = {n: base64.b64encode((Path(folder) / n).read_bytes()).decode() for n in names}
-    encoded = base64.b64encode(json.dumps(files).encode()).decode()
+        figure = save_figure(fig, Path(folder), figure_name(fig, 1))
+        files = {
+            n: base64.b64encode((Path(folder) / n).read_bytes()).decode() for n in figure.names
+        }
+    saved = {"figure": figure.to_json(), "files": files}
+    encoded = base64.b64encode(json.dumps(saved).encode()).decode()
     return f'<div class="kernelsite-figure">{encoded}</div>'
 
 
@@ -44,10 +50,11 @@ def load_ipython_extension(shell) -> None:
     shell.display_formatter.formatters["text/html"].for_type(FigureBase, placeholder)
 
 
-def files(placeholder_match: re.Match) -> dict[str, bytes]:
-    """A placeholder's files, by name: ``fig1.png``, ``fig1.dark.png``, ..."""
+def saved(placeholder_match: re.Match) -> tuple[Figure, dict[str, bytes]]:
+    """A placeholder's figure record and files, by name: ``fig1.png``, ``fig1.dark.png``, ..."""
     encoded = json.loads(base64.b64decode(placeholder_match[1]))
-    return {name: base64.b64decode(data) for name, data in encoded.items()}
+    files = {name: base64.b64decode(data) for name, data in encoded["files"].items()}
+    return Figure.from_json(encoded["figure"]), files
 
 
 def ipython_dir(folder: Path) -> Path:

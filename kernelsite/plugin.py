@@ -20,8 +20,18 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
+from mkdocs.utils import yaml_load
 
-from kernelsite import embed, mathfont, notebook, notebookfigures, pagecache, pagehtml, runner
+from kernelsite import (
+    embed,
+    mathfont,
+    notebook,
+    notebookfigures,
+    pagecache,
+    pagehtml,
+    paths,
+    runner,
+)
 
 log = logging.getLogger("mkdocs.plugins.kernelsite")
 # While serving, a build error is shown in the browser instead of aborting the build (an aborted
@@ -40,6 +50,45 @@ class KernelSiteConfig(base.Config):
     jobs = c.Type(int, default=0)  # snippets run side by side; 0: one per core
     cache = c.Type(str, default=".cache")  # relative to mkdocs.yml's folder, or absolute
     math_font = c.Type(str, default=str(Path(sys.prefix) / "fonts" / mathfont.FONT_NAME))
+
+
+def setting(options: KernelSiteConfig, name: str, kind: type):
+    """Option ``name``, or the environment variable KERNELSITE_<NAME> when it is set (CI)."""
+    variable = f"KERNELSITE_{name.upper()}"
+    value = os.environ.get(variable, options[name])
+    try:
+        return kind(value)
+    except ValueError:
+        raise PluginError(f"{variable}={value!r} cannot be read as {kind.__name__}") from None
+
+
+def options_of(root: Path) -> KernelSiteConfig:
+    """The plugin's options as ``root/mkdocs.yml`` sets them (defaults for the others), read
+    without loading the site's whole configuration (for the tools that read the build's cache)."""
+    with open(root / "mkdocs.yml", encoding="utf-8") as file:
+        plugins = yaml_load(file).get("plugins", [])
+    entries = (p if isinstance(p, dict) else {p: {}} for p in plugins)
+    given = next((e["kernelsite"] for e in entries if "kernelsite" in e), None) or {}
+    options = KernelSiteConfig()
+    options.load_dict(given)
+    errors, _ = options.validate()
+    if errors:
+        name, error = errors[0]
+        raise PluginError(f"{root / 'mkdocs.yml'}: kernelsite option {name!r}: {error}")
+    return options
+
+
+def cache_folder(root: Path, options: KernelSiteConfig | None = None) -> Path:
+    """The build's cache folder: option ``cache`` (relative to ``root``, the folder of
+    mkdocs.yml, or absolute), or KERNELSITE_CACHE when it is set."""
+    return root / setting(options or options_of(root), "cache", str)
+
+
+def cached_results(root: Path) -> dict[str, runner.Result]:
+    """The snippet results the last build of the site in ``root`` stored in its cache (those of
+    the snippets as they are now; a snippet changed since is missing)."""
+    snippets = runner.discover(root / "snippets", runner.lock_salt(root))
+    return runner.cached_results(snippets, cache_folder(root) / "snippets")
 
 
 class KernelSite(BasePlugin[KernelSiteConfig]):
@@ -69,26 +118,19 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
         return pagehtml.error_page([message])
 
     def setting(self, name: str, kind: type):
-        """Option ``name``, or the environment variable KERNELSITE_<NAME> when it is set (CI)."""
-        variable = f"KERNELSITE_{name.upper()}"
-        value = os.environ.get(variable, self.config[name])
-        try:
-            return kind(value)
-        except ValueError:
-            raise PluginError(f"{variable}={value!r} cannot be read as {kind.__name__}") from None
+        return setting(self.config, name, kind)
 
     def on_config(self, config):
         root = Path(config.config_file_path).parent
         self.cpu_limit = self.setting("cpu_limit", float)
         self.wall_limit = self.setting("wall_limit", float)
         self.jobs = self.setting("jobs", int) or None
-        self.cache = root / self.setting("cache", str)
+        self.cache = cache_folder(root, self.config)
         self.math_font = root / self.setting("math_font", str)
         self.errors: list[str] = []
         self.results: dict[str, runner.Result] = {}
         self.snippets = root / "snippets"
-        lock = root / "requirements.lock"
-        self.salt = lock.read_bytes() if lock.is_file() else b""
+        self.salt = runner.lock_salt(root)
         self.pages = pagecache.PageCache(
             self.cache / "pages",
             [
@@ -191,9 +233,10 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
                     log.warning(f"snippets/{snippet.id}: {warning}")
             if snippet.id not in embedded and snippet.path not in imported:
                 log.warning(f"snippets/{snippet.id} is not embedded in any page")
-            names = [*result.figures, *snippet.downloads, *(f"files/{f}" for f in result.files)]
+            figures = [name for figure in result.figures for name in figure.names]
+            names = [*figures, *result.downloads, *(f"files/{f}" for f in result.files)]
             for name in names:
-                uri = embed.site_path(snippet.id, name)
+                uri = paths.SnippetPaths(snippet.id).file(name)
                 files.append(File.generated(config, uri, abs_src_path=str(result.folder / name)))
 
     def on_env(self, env, config, files):
@@ -226,7 +269,8 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
         try:
             if not page.file.src_uri.endswith(".md"):  # a notebook: its figures, before search
                 site_dir, source = Path(config.site_dir), Path(page.file.abs_src_path)
-                html = notebook.figures(html, page.url, site_dir, source, self.pages)
+                folder = paths.PagePaths(page.file.src_uri, config.use_directory_urls).url_folder
+                html = notebook.figures(html, folder, site_dir, source, self.pages)
             key = self.pages.key("content", html)
             return self.pages.cached(key, lambda: pagehtml.finish_html(html))
         except ValueError as error:  # MathError, NotebookError
@@ -238,7 +282,8 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
             return output
         try:
             site_dir, source = Path(config.site_dir), Path(page.file.abs_src_path)
-            return notebook.clean(output, page.url, site_dir, source, self.pages)
+            folder = paths.PagePaths(page.file.src_uri, config.use_directory_urls).url_folder
+            return notebook.clean(output, folder, site_dir, source, self.pages)
         except ValueError as error:  # MathError, NotebookError
             return output.replace(page.content, self.page_failed(page, error), 1)
 

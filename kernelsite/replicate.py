@@ -10,69 +10,97 @@ such a snippet as the build does (a folder holding only it and its helpers, one 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from kernelsite import runner
+from kernelsite import embed, plugin, runner
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
-CACHE = ROOT / os.environ.get("KERNELSITE_CACHE", ".cache") / "snippets"
 OFFSET = 1000
 
 
 def comparison_snippets() -> list[runner.Snippet]:
     """The snippets that import ``paired`` and draw their seeds with its ``seeds(n)``."""
-    lock = (ROOT / "requirements.lock").read_bytes()
     return [
         s
-        for s in runner.discover(SNIPPETS, lock)
+        for s in runner.discover(SNIPPETS, runner.lock_salt(ROOT))
         if any(h.stem == "paired" for h in s.helpers) and "seeds(" in s.path.read_text()
     ]
 
 
-def verdicts(values, path: str = "") -> dict[str, dict]:
+def all_verdicts(values, path: str = "") -> dict[str, dict]:
     """Every ``paired.paired`` result among a snippet's values, by its name (``gap.a_b``)."""
     if isinstance(values, dict):
         if {"verdict", "mean", "se", "p"} <= values.keys():
             return {path: values}
         found = {}
         for key, value in values.items():
-            found |= verdicts(value, f"{path}.{key}" if path else str(key))
+            found |= all_verdicts(value, f"{path}.{key}" if path else str(key))
         return found
     return {}
 
 
+def verdicts(values: dict, quoted: Iterable[str] = ()) -> dict[str, dict]:
+    """Each comparison among a snippet's values once, by one of its names. A loop variable
+    left at module level (``for name, result in comparison.items()``) holds a comparison that
+    is recorded elsewhere too: of the names of equal results, the one kept is one a page quotes
+    (``quoted``: the value names the pages quote), else the most nested one (a loop variable
+    is a top-level name), else the first in order."""
+    found = all_verdicts(values)
+    quoted = set(quoted)
+
+    def rank(name: str) -> tuple:
+        shown = any(q == name or q.startswith((f"{name}.", f"{name}[")) for q in quoted)
+        return (not shown, -name.count("."), name)
+
+    names: dict[str, list[str]] = {}
+    for name, result in found.items():
+        names.setdefault(json.dumps(result, sort_keys=True), []).append(name)
+    kept = {min(same, key=rank) for same in names.values()}
+    return {name: result for name, result in found.items() if name in kept}
+
+
+@functools.cache
+def quoted_names() -> dict[str, list[str]]:
+    """snippet id -> the value names the pages quote."""
+    quoted = embed.quoted_values(ROOT / "docs")
+    return {snippet_id: [name for name, _, _ in found] for snippet_id, found in quoted.items()}
+
+
+@functools.cache
+def build_results() -> dict[str, runner.Result]:
+    """The results of the site's last build (its snippet cache): the first batch of seeds."""
+    return plugin.cached_results(ROOT)
+
+
 def run(snippet: runner.Snippet, first_seed: int) -> dict:
-    """The values ``snippet`` records when its seeds start at ``first_seed``."""
-    if first_seed == 0 and (CACHE / snippet.key / "result.json").is_file():
-        return json.loads((CACHE / snippet.key / "result.json").read_text())["values"]
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "out"
-        out.mkdir()
-        code = (
-            "import sys; from pathlib import Path; from kernelsite import capture; "
-            "capture.run(Path(sys.argv[1]), tuple(map(Path, sys.argv[3:])), Path(sys.argv[2]), "
-            f"1, {runner.CPU_LIMIT})"
+    """The values ``snippet`` records when its seeds start at ``first_seed``, run as the build
+    runs it (one thread), in a cache of its own."""
+    if first_seed == 0 and snippet.id in build_results():
+        return build_results()[snippet.id].values
+    with tempfile.TemporaryDirectory() as cache:
+        results = runner.run_all(
+            [snippet],
+            Path(cache),
+            jobs=1,
+            threads=1,
+            log=lambda message: None,
+            environment={"FIRST_SEED": str(first_seed)},
         )
-        helpers = [str(h) for h in snippet.helpers]
-        env = {**os.environ, "FIRST_SEED": str(first_seed), "MPLBACKEND": "Agg"}
-        command = [sys.executable, "-c", code, str(snippet.path), str(out), *helpers]
-        subprocess.run(command, env=env, cwd=ROOT, check=False, capture_output=True)
-        if not (out / "result.json").is_file():
-            error = json.loads((out / "error.json").read_text())
-            raise RuntimeError(f"snippets/{snippet.id}:{error['line']}: {error['error']}")
-        return json.loads((out / "result.json").read_text())["values"]
+        return results[snippet.id].values
 
 
 def both_batches(snippet: runner.Snippet) -> dict[str, tuple[dict, dict]]:
     """Each comparison of ``snippet``: (first batch, second batch)."""
-    first, second = verdicts(run(snippet, 0)), verdicts(run(snippet, OFFSET))
+    first = verdicts(run(snippet, 0), quoted_names().get(snippet.id, []))
+    second = all_verdicts(run(snippet, OFFSET))
     return {name: (first[name], second[name]) for name in first}
 
 

@@ -21,10 +21,10 @@ import signal
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from kernelsite import downloads
+from kernelsite.figurefiles import Figure
 
 # The code that decides what a snippet's results look like, with every module of this package
 # it imports (see glue_files): a change re-runs every snippet.
@@ -42,24 +42,43 @@ class Snippet:
     key: str
     helpers: tuple[Path, ...] = ()  # sibling modules it imports, shipped with its downloads
 
-    @property
-    def downloads(self) -> list[str]:
-        return downloads.names(self.path.stem, bool(self.helpers))
-
 
 @dataclass
-class Result:
-    snippet: Snippet
-    folder: Path
-    cached: bool
+class Record:
+    """What a snippet's run produced, as its cache entry's ``result.json``: written by capture
+    (``to_json``) and read by the build (``from_json``). Its shape is part of the glue's code,
+    so changing it changes every cache key."""
+
     seconds: float = 0.0
-    cpu_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # the snippet's run
+    figure_cpu_seconds: float = 0.0  # saving its figures afterwards (all their variants)
     stdout: str = ""
     warnings: list[str] = field(default_factory=list)
     values: dict = field(default_factory=dict)
-    figures: list[str] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
+    figures: list[Figure] = field(default_factory=list)  # in order: figure #1, #2, ...
+    files: list[str] = field(default_factory=list)  # what it wrote, below files/
     ran: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of what ran
+    downloads: list[str] = field(default_factory=list)  # the .py or .zip, then the .ipynb
+
+    def to_json(self) -> str:
+        data = {f.name: getattr(self, f.name) for f in fields(Record)}
+        data["figures"] = [figure.to_json() for figure in self.figures]
+        return json.dumps(data, indent=1, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str, **more):
+        data = json.loads(text)
+        data["figures"] = [Figure.from_json(figure) for figure in data["figures"]]
+        return cls(**data, **more)
+
+
+@dataclass(kw_only=True)
+class Result(Record):
+    """A snippet's record, with where it is (its cache entry) and whether it was run now."""
+
+    snippet: Snippet
+    folder: Path
+    cached: bool
 
 
 @dataclass
@@ -176,10 +195,27 @@ def discover(snippets_dir: Path, salt: bytes = b"") -> list[Snippet]:
     return snippets
 
 
+def lock_salt(root: Path) -> bytes:
+    """What every key depends on besides the code: the dependency pins (``requirements.lock``
+    in ``root``, the site's folder), so that an upgrade re-runs every snippet."""
+    lock = root / "requirements.lock"
+    return lock.read_bytes() if lock.is_file() else b""
+
+
+def cached_results(snippets: list[Snippet], cache_dir: Path) -> dict[str, Result]:
+    """The results ``cache_dir`` holds for ``snippets``, by snippet id, in their order (a
+    snippet without an entry is missing); none is run."""
+    return {
+        s.id: load(s, cache_dir / s.key, cached=True)
+        for s in snippets
+        if (cache_dir / s.key / "result.json").is_file()
+    }
+
+
 def load(snippet: Snippet, folder: Path, cached: bool) -> Result:
     os.utime(folder)  # marks the entry as recently used, see evict()
-    data = json.loads((folder / "result.json").read_text())
-    return Result(snippet, folder, cached, **data)
+    text = (folder / "result.json").read_text(encoding="utf-8")
+    return Result.from_json(text, snippet=snippet, folder=folder, cached=cached)
 
 
 def _finish(snippet: Snippet, tmp: Path, exitcode: int, cache_dir: Path) -> Result | Failure:
@@ -189,7 +225,6 @@ def _finish(snippet: Snippet, tmp: Path, exitcode: int, cache_dir: Path) -> Resu
             error = json.loads(error_file.read_text())
             return Failure(snippet, error["line"], error["error"], error["traceback"])
         return Failure(snippet, None, f"the snippet's process died (exit code {exitcode})")
-    downloads.write(snippet.path, list(snippet.helpers), tmp)
     final = cache_dir / snippet.key
     try:
         tmp.rename(final)
@@ -242,28 +277,27 @@ def run_all(
     cpu_limit: float = CPU_LIMIT,
     wall_limit: float = WALL_LIMIT,
     log: Callable[[str], None] = print,
+    threads: int | None = None,
+    environment: dict[str, str] | None = None,
 ) -> dict[str, Result]:
     """Run every snippet that has no cache entry; return all results or raise SnippetError.
 
     A snippet is stopped when it has used ``cpu_limit`` seconds of CPU (a runaway), or when it
-    has run ``wall_limit`` seconds of wall-clock time (a hang)."""
+    has run ``wall_limit`` seconds of wall-clock time (a hang). Each runs with ``threads``
+    threads (default: its share of the cores) and these ``environment`` variables set."""
     cache_dir = cache_dir.resolve()
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp_root = cache_dir / "tmp"
     tmp_root.mkdir(exist_ok=True)
     drop_orphans(tmp_root)
     jobs = jobs or os.cpu_count() or 1
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    threads = threads or max(1, (os.cpu_count() or 1) // jobs)
     total = len(snippets)
-    results: dict[str, Result] = {}
+    results = cached_results(snippets, cache_dir)
+    for number, snippet_id in enumerate(results, start=1):
+        log(f"[{number}/{total}] {snippet_id} (cached)")
     failures: list[Failure] = []
-    todo = []
-    for snippet in snippets:
-        if (cache_dir / snippet.key / "result.json").is_file():
-            results[snippet.id] = load(snippet, cache_dir / snippet.key, cached=True)
-            log(f"[{len(results)}/{total}] {snippet.id} (cached)")
-        else:
-            todo.append(snippet)
+    todo = [s for s in snippets if s.id not in results]
     if todo:
         timings = Timings(cache_dir)
         log(
@@ -283,7 +317,7 @@ def run_all(
                     tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_root))
                     process = context.Process(
                         target=capture.run,
-                        args=(snippet.path, snippet.helpers, tmp, threads, cpu_limit),
+                        args=(snippet.path, snippet.helpers, tmp, threads, cpu_limit, environment),
                         daemon=True,
                     )
                     process.start()

@@ -1,7 +1,9 @@
-"""Shared test helpers: where things are, and importing a snippet's helper module by path."""
+"""Shared test helpers: where things are (the built site too), building a miniature site, the
+built site served to a real browser, and importing a snippet's helper module by path."""
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import sys
@@ -9,11 +11,37 @@ import tempfile
 import textwrap
 import time
 from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "snippets"
+# The built site the site tests read (KERNELSITE_SITE=/some/folder: a site built elsewhere).
+SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 GATES_REPORT = ROOT / "build" / "gates-report.txt"
 _STARTED = time.time()
+
+
+def built_site() -> Path:
+    """SITE, or the test fails saying how to build it."""
+    if not (SITE / "index.html").is_file():
+        pytest.fail(
+            f"no built site in {SITE}: run `make build` (mkdocs build --strict) first, or set "
+            "KERNELSITE_SITE to a site built elsewhere",
+            pytrace=False,
+        )
+    return SITE
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """The built site served on 127.0.0.1 (gzipped, as a static host sends it) and one headless
+    Chromium: the pair (base URL, browser) that ``browser.open_page`` takes."""
+    from browser import browser, serve
+
+    with serve(built_site()) as base, browser() as instance:
+        yield base, instance
 
 
 def write(path: Path, text: str) -> Path:
@@ -43,6 +71,26 @@ def make_site(
     return root
 
 
+def build_site(root: Path, serving: bool = False) -> Path:
+    """Build the site of ``root`` in this process, as ``mkdocs build --strict`` does or, with
+    ``serving``, as a rebuild of ``mkdocs serve`` does; returns its site folder."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+
+    config = load_config(str(root / "mkdocs.yml"), strict=True)
+    config.plugins.on_startup(command="serve" if serving else "build", dirty=False)
+    # The plugin sets the notebook kernels' environment (IPYTHONDIR, JUPYTER_CONFIG_PATH) for
+    # its process: later tests in this worker must start their kernels without it.
+    environment = dict(os.environ)
+    try:
+        build(config)
+    finally:
+        config.plugins.on_startup(command="build", dirty=False)  # later builds in this process
+        os.environ.clear()
+        os.environ.update(environment)
+    return root / "site"
+
+
 def pytest_terminal_summary(terminalreporter):
     """Show the site gates' summary (written by a worker process) at the end of the run."""
     if GATES_REPORT.is_file() and GATES_REPORT.stat().st_mtime >= _STARTED:
@@ -68,6 +116,19 @@ def snippet_module(snippet_id: str):
     finally:
         for folder in folders:
             sys.path.remove(folder)
+
+
+def snippet_functions(snippet_id: str) -> SimpleNamespace:
+    """The functions ``snippets/<snippet_id>`` defines (with its imports), without running the
+    rest of it: for a snippet whose module-level work is slow or changes the process (threads,
+    timings)."""
+    path = SNIPPETS / snippet_id
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    kept = (ast.Import, ast.ImportFrom, ast.FunctionDef)
+    tree.body = [node for node in tree.body if isinstance(node, kept)]
+    namespace: dict = {"__name__": f"snippet_functions_{path.stem}", "__file__": str(path)}
+    exec(compile(tree, str(path), "exec"), namespace)
+    return SimpleNamespace(**{k: v for k, v in namespace.items() if not k.startswith("__")})
 
 
 def notebook_client(

@@ -42,11 +42,10 @@ from pathlib import Path
 import pytest
 import warm
 
-from conftest import ROOT, SNIPPETS, notebook_client
-from kernelsite import embed, runner
+from conftest import ROOT, SITE, SNIPPETS, built_site, notebook_client
+from kernelsite import embed, plugin, runner
+from kernelsite.paths import SnippetPaths
 
-SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
-CACHE = ROOT / os.environ.get("KERNELSITE_CACHE", ".cache") / "snippets"
 CPU_LIMIT = 300  # seconds of CPU: only a runaway reaches it
 HANG_LIMIT = 1800  # seconds of wall time: only a hang reaches it
 # Values that measure the machine (timings) differ from run to run by nature: snippet id ->
@@ -98,42 +97,25 @@ def run_alone(server: warm.Server, folder: Path, script: str, out: Path) -> tupl
 
 
 def site_file(relative: str) -> Path:
-    if relative == "no-site-built":
-        pytest.fail(f"no built site in {SITE}: run `make build` first")
-    return SITE / relative
+    return built_site() / relative
 
 
 @functools.cache  # (read once per test process)
 def quoted_values() -> dict[str, list[tuple[str, str, str]]]:
     """snippet id -> (value name, format spec, page:line) for every value the pages quote."""
-    quoted: dict[str, list[tuple[str, str, str]]] = {}
-    for page in sorted((ROOT / "docs").rglob("*.md")):
-        text = page.read_text(encoding="utf-8")
-        for kind, match in embed.directives(text):
-            if kind == "value":
-                line = text.count("\n", 0, match.start()) + 1
-                where = f"{page.relative_to(ROOT).as_posix()}:{line}"
-                quoted.setdefault(match["id"], []).append((match["name"], match["spec"], where))
-    return quoted
+    return embed.quoted_values(ROOT / "docs")
 
 
 @functools.cache
 def build_results() -> dict[str, runner.Result]:
     """The results the build that made site/ used (the snippet cache)."""
-    lock = (ROOT / "requirements.lock").read_bytes()
-    found = {}
-    for snippet in runner.discover(SNIPPETS, lock):
-        if (CACHE / snippet.key / "result.json").is_file():
-            found[snippet.id] = runner.load(snippet, CACHE / snippet.key, cached=True)
-    return found
+    return plugin.cached_results(ROOT)
 
 
 def snippet_id_of(download: Path) -> str | None:
     """``snippets/fixed/gradients/gradients.zip`` -> ``fixed/gradients.py``."""
-    parts = download.relative_to(SITE).parts
-    if parts[0] != "snippets":
-        return None
-    return "/".join(parts[1:-1]) + ".py"
+    snippet = SnippetPaths.of(download.relative_to(SITE).as_posix())
+    return None if snippet is None else snippet.id
 
 
 def check_quoted_values(snippet_id: str, alone: dict, how: str) -> None:
@@ -350,10 +332,20 @@ def test_a_warm_kernel_starts_as_a_fresh_kernel(warm_kernels, tmp_path):
 
 
 def test_every_helper_importing_snippet_names_its_helpers_on_its_page():
-    for html_file in SITE.rglob("index.html") if SITE.is_dir() else []:
+    """Each snippet that imports helpers is offered as a ``.zip`` on a page that names them."""
+    site = built_site()
+    linked = set()
+    for html_file in site.rglob("index.html"):
         html = html_file.read_text(encoding="utf-8")
         for zip_link in re.findall(r'href="([^"]+\.zip)"', html):
             assert "Needs the helper module" in html, f"{html_file}: {zip_link} without helper note"
+            linked.add((html_file.parent / zip_link).resolve().relative_to(site.resolve()))
+    with_helpers = [r for r in build_results().values() if r.snippet.helpers]
+    expected = {Path(SnippetPaths(r.snippet.id).file(r.downloads[0])) for r in with_helpers}
+    assert with_helpers and linked == expected, (
+        f"zip downloads linked from no page: {sorted(map(str, expected - linked))}; "
+        f"linked but no snippet's: {sorted(map(str, linked - expected))}"
+    )
 
 
 def test_no_download_refers_to_the_build():

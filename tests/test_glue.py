@@ -17,13 +17,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from mkdocs.commands.build import build
-from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 from PIL import Image
 
-from conftest import SNIPPETS, make_site, notebook_client, write
-from kernelsite import embed, mathml, notebook, runner, values
+from conftest import SNIPPETS, build_site, make_site, notebook_client, write
+from kernelsite import embed, figurefiles, mathml, notebook, runner, values
 
 FIGURE_SNIPPET = '''
 """Two figures, a printed line, values, and a written file."""
@@ -44,12 +42,6 @@ with open("data.txt", "w") as f:
     f.write("42")
 plt.show()
 '''
-
-
-def build_site(root: Path) -> Path:
-    config = load_config(str(root / "mkdocs.yml"), strict=True)
-    build(config)
-    return root / "site"
 
 
 def build_error(root: Path, caplog) -> str:
@@ -116,11 +108,12 @@ def test_long_output_is_one_click_away_and_a_table_value_keeps_its_indentation(t
     def page_with_output(lines: int) -> str:
         stdout = "".join(f"line {i}\n" for i in range(lines))
         result = runner.Result(
-            runner.Snippet("demo/talk.py", source, "key"),
-            tmp_path,
+            snippet=runner.Snippet("demo/talk.py", source, "key"),
+            folder=tmp_path,
             cached=True,
             stdout=stdout,
             values={"table": table},
+            downloads=["talk.py", "talk.ipynb"],
         )
         page = '??? note "The table"\n\n    {{ value demo/talk.py table }}\n\n'
         page += "{{ snippet demo/talk.py }}\n"
@@ -275,7 +268,7 @@ def test_figures_are_byte_identical_across_runs(tmp_path):
     write(tmp_path / "snippets/demo/figs.py", FIGURE_SNIPPET)
     first = run(tmp_path)["demo/figs.py"]
     second = runner.run_all(runner.discover(tmp_path / "snippets"), tmp_path / "other", log=print)
-    for name in first.figures:
+    for name in (name for figure in first.figures for name in figure.names):
         assert (first.folder / name).read_bytes() == (
             second["demo/figs.py"].folder / name
         ).read_bytes()
@@ -491,7 +484,7 @@ def test_helper_snippet_is_offered_as_a_zip_and_a_notebook_that_run_alone(tmp_pa
     write(tmp_path / "snippets/demo/greet.py", HELPER)
     write(tmp_path / "snippets/demo/hello.py", USES_HELPER)
     result = run(tmp_path)["demo/hello.py"]
-    assert result.snippet.downloads == ["hello.zip", "hello.ipynb"]
+    assert result.downloads == ["hello.zip", "hello.ipynb"]
     alone = tmp_path / "alone"
     alone.mkdir()
     with zipfile.ZipFile(result.folder / "hello.zip") as archive:
@@ -536,7 +529,7 @@ def test_downloads_are_byte_identical_across_runs(tmp_path):
     write(tmp_path / "snippets/demo/hello.py", USES_HELPER)
     first = run(tmp_path)["demo/hello.py"]
     second = runner.run_all(runner.discover(tmp_path / "snippets"), tmp_path / "other", log=print)
-    for name in first.snippet.downloads:
+    for name in first.downloads:
         assert (first.folder / name).read_bytes() == (
             second["demo/hello.py"].folder / name
         ).read_bytes()
@@ -630,7 +623,7 @@ def test_dark_variant_recolours_background_and_ink_and_leaves_images_alone(tmp_p
     from kernelsite import figures
 
     fig = palette_figure()
-    assert figures.save_figure(fig, tmp_path, "fig1.png") == ["fig1.png", "fig1.dark.png"]
+    assert figures.save_figure(fig, tmp_path, "fig1.png").names == ["fig1.png", "fig1.dark.png"]
     plt.close(fig)
     positions = {xy: fig.axes[0].transData.transform(xy) for xy in [(2, 2), (2, 8)]}
     light, dark = (
@@ -682,10 +675,10 @@ def saved_with_narrow_layout(fig, folder: Path) -> list[tuple[int, int]]:
 
     from kernelsite import figures
 
-    names = figures.save_figure(fig, folder, "fig1.svg")
+    names = figures.save_figure(fig, folder, "fig1.svg").names
     plt.close(fig)
     assert names == ["fig1.svg", "fig1.narrow.svg", "fig1.dark.svg", "fig1.narrow.dark.svg"]
-    return [embed.figure_size(folder / name) for name in ("fig1.svg", "fig1.narrow.svg")]
+    return [figurefiles.figure_size(folder / name) for name in ("fig1.svg", "fig1.narrow.svg")]
 
 
 def test_a_wide_multi_panel_figure_gets_a_narrow_layout_for_phones(tmp_path):
@@ -700,14 +693,15 @@ def test_a_wide_multi_panel_figure_gets_a_narrow_layout_for_phones(tmp_path):
     fig.tight_layout()
     (width, height), (narrow_width, narrow_height) = saved_with_narrow_layout(fig, tmp_path)
     assert narrow_width < width / 2 and narrow_height > 2 * height
-    assert embed.figure_size(tmp_path / "fig1.narrow.dark.svg") == (narrow_width, narrow_height)
+    narrow_dark = figurefiles.figure_size(tmp_path / "fig1.narrow.dark.svg")
+    assert narrow_dark == (narrow_width, narrow_height)
     # on a phone the smallest text (8 pt) is drawn at least PHONE_TEXT_PX high
     scale = min(1, figures.PHONE_WIDTH_PX / narrow_width)
     assert 8 * 4 / 3 * scale >= figures.PHONE_TEXT_PX > 8 * 4 / 3 * figures.PHONE_WIDTH_PX / width
 
     fig, ax = plt.subplots(figsize=(4, 3))  # one panel, readable on a phone: no narrow layout
     ax.plot([0, 1])
-    assert figures.save_figure(fig, tmp_path, "fig2.svg") == ["fig2.svg", "fig2.dark.svg"]
+    assert figures.save_figure(fig, tmp_path, "fig2.svg").names == ["fig2.svg", "fig2.dark.svg"]
     plt.close(fig)
 
 
@@ -732,7 +726,7 @@ def test_a_wide_single_chart_gets_narrower_unless_its_text_would_collide(tmp_pat
     ax.set_xlim(0, 8)
     ax.tick_params(labelsize=8)
     fig.tight_layout()
-    assert figures.save_figure(fig, tmp_path, "fig2.svg") == ["fig2.svg", "fig2.dark.svg"]
+    assert figures.save_figure(fig, tmp_path, "fig2.svg").names == ["fig2.svg", "fig2.dark.svg"]
     plt.close(fig)
 
 
@@ -765,9 +759,10 @@ def test_dark_and_narrow_variants_are_byte_identical_across_runs(tmp_path):
     write(tmp_path / "snippets/demo/wide.py", WIDE_SNIPPET)
     first = run(tmp_path)["demo/wide.py"]
     second = runner.run_all(runner.discover(tmp_path / "snippets"), tmp_path / "other", log=print)
-    assert first.figures == second["demo/wide.py"].figures
-    assert {"fig1.dark.svg", "fig1.narrow.svg", "fig1.narrow.dark.svg"} <= set(first.figures)
-    for name in first.figures:
+    assert first.figures == second["demo/wide.py"].figures  # names, pixel sizes and bytes
+    figure = first.figures[0]
+    assert figure.names == ["fig1.svg", "fig1.narrow.svg", "fig1.dark.svg", "fig1.narrow.dark.svg"]
+    for name in (name for figure in first.figures for name in figure.names):
         assert (first.folder / name).read_bytes() == (
             second["demo/wide.py"].folder / name
         ).read_bytes(), name
@@ -818,7 +813,7 @@ def test_photographs_and_heavy_raster_figures_are_lossy_webp_and_repeat_exactly(
             folder.mkdir()
             fig, ax = plt.subplots(figsize=(3, 3))
             ax.imshow(image, cmap="gray")
-            names = figures.save_figure(fig, folder, figures.figure_name(fig, 1))
+            names = figures.save_figure(fig, folder, figures.figure_name(fig, 1)).names
             plt.close(fig)
             made[kind, run] = {n: (folder / n).read_bytes() for n in names}
     assert list(made["photo", 1]) == ["fig1.webp", "fig1.dark.webp"]

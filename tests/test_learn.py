@@ -16,8 +16,6 @@ from __future__ import annotations
 import base64
 import json
 import math
-import os
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,10 +24,8 @@ import torch.nn.functional as F
 from PIL import Image
 
 import browser as pages
-from browser import browser, serve
-from conftest import ROOT
+from conftest import SITE
 
-SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 PHOTO = SITE / "snippets" / "playground" / "playground_images" / "files" / "camera.png"
 START = SITE / "snippets" / "learn" / "learn_kernel_in_pytorch" / "files" / "learn_start.json"
 TOLERANCE = 1e-9  # float64 on both sides; only the order of the sums differs
@@ -80,14 +76,6 @@ def torch_run(start, target, flip: bool, lr: float, momentum: float, steps: int,
 
 
 # -- driving the page ---------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not (SITE / "learn" / "index.html").is_file():
-        pytest.fail(f"no built learn page in {SITE}: run `make build` first", pytrace=False)
-    with serve(SITE) as base, browser() as instance:
-        yield base, instance
 
 
 def open_page(chromium, width: int = 1280):

@@ -19,11 +19,9 @@ import base64
 import io
 import json
 import math
-import os
 import statistics
 from fractions import Fraction
 from importlib import metadata
-from pathlib import Path
 
 import h5py
 import numpy as np
@@ -36,10 +34,8 @@ from skimage import data
 from skimage.filters import gabor_kernel
 
 import browser as pages
-from browser import browser, serve
-from conftest import ROOT
+from conftest import ROOT, SITE
 
-SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 FILES = SITE / "snippets" / "playground" / "playground_images" / "files"
 LEARNED_FILE = SITE / "snippets/real/playground_presets/files/vgg16_conv1_1_presets.json"
 REPORT = ROOT / "build" / "playground-report.txt"
@@ -279,11 +275,9 @@ class Playground:
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    if not (SITE / "playground" / "index.html").is_file():
-        pytest.fail(f"no built playground page in {SITE}: run `make build` first", pytrace=False)
-    with serve(SITE) as base, browser() as instance:
-        yield base, instance
+def chromium(chromium):
+    """The served site and browser (conftest), then the report of the page's timings."""
+    yield chromium
     write_report()
 
 

@@ -3,35 +3,16 @@ errors shown while serving; and the code that makes a snippet's results part of 
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from mkdocs.commands.build import build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-from conftest import ROOT, make_site, write
-
-
-def build_site(root: Path, serving: bool = False) -> Path:
-    """Build in this process, as ``mkdocs build`` does or, with ``serving``, as a rebuild of
-    ``mkdocs serve`` does."""
-    config = load_config(str(root / "mkdocs.yml"), strict=True)
-    config.plugins.on_startup(command="serve" if serving else "build", dirty=False)
-    # The plugin sets the notebook kernels' environment (IPYTHONDIR, JUPYTER_CONFIG_PATH) for
-    # its process: later tests in this worker must start their kernels without it.
-    environment = dict(os.environ)
-    try:
-        build(config)
-    finally:
-        config.plugins.on_startup(command="build", dirty=False)  # later builds in this process
-        os.environ.clear()
-        os.environ.update(environment)
-    return root / "site"
+from conftest import ROOT, build_site, make_site, write
 
 
 def test_settings_are_read_at_every_build_in_one_process(tmp_path, monkeypatch):

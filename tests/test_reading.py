@@ -4,30 +4,16 @@ in both palettes and on a phone."""
 from __future__ import annotations
 
 import io
-import os
 import statistics
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from browser import browser, serve
-from conftest import ROOT
 from gates import PALETTE_TOGGLE
 
-SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 
-
-@pytest.fixture(scope="module")
-def pages():
-    if not (SITE / "index.html").is_file():
-        pytest.fail(f"no built site in {SITE}: run `make build` first", pytrace=False)
-    with serve(SITE) as url, browser() as chromium:
-        yield url, chromium
-
-
-def test_matrix_brackets_stretch_with_the_served_maths_font(pages):
-    url, chromium = pages
+def test_matrix_brackets_stretch_with_the_served_maths_font(chromium):
+    url, chromium = chromium
     page = chromium.new_page(viewport={"width": 1280, "height": 800})
     page.goto(url + "fixed/")
     page.evaluate("document.fonts.ready")
@@ -49,8 +35,8 @@ def test_matrix_brackets_stretch_with_the_served_maths_font(pages):
 
 
 @pytest.mark.parametrize("chapter", ["learning/", "notation/", "weights/", "fixed/"])
-def test_no_table_cell_breaks_a_word_at_390_px(pages, chapter):
-    url, chromium = pages
+def test_no_table_cell_breaks_a_word_at_390_px(chromium, chapter):
+    url, chromium = chromium
     page = chromium.new_page(viewport={"width": 390, "height": 844})
     page.goto(url + chapter)
     broken = page.evaluate(
@@ -132,10 +118,10 @@ def background_luminance(page, src: str) -> float:
 @pytest.mark.parametrize(
     "chapter", [*CHAPTERS, "visualising/", "walkthroughs/convolution_by_hand/"]
 )
-def test_figures_are_light_in_the_light_palette_and_dark_in_the_dark_one(pages, chapter):
+def test_figures_are_light_in_the_light_palette_and_dark_in_the_dark_one(chromium, chapter):
     """Every figure drawn on a white background in the light palette (all but those whose
     panels reach the edges) is drawn on a dark one in the dark palette: no white boxes."""
-    url, chromium = pages
+    url, chromium = chromium
     page = chromium.new_page(viewport={"width": 1280, "height": 900}, color_scheme="light")
     requested: list[str] = []
     page.on("request", lambda request: requested.append(request.url))
@@ -168,8 +154,8 @@ MAX_CHAPTER_HEIGHT = 12_000
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
-def test_a_chapter_is_at_most_12000_px_tall_at_1280_px(pages, chapter):
-    url, chromium = pages
+def test_a_chapter_is_at_most_12000_px_tall_at_1280_px(chromium, chapter):
+    url, chromium = chromium
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
     page.goto(url + chapter)
     height = page.evaluate("document.documentElement.scrollHeight")
@@ -180,8 +166,8 @@ def test_a_chapter_is_at_most_12000_px_tall_at_1280_px(pages, chapter):
 
 
 @pytest.mark.parametrize("chapter", sorted({page for page, _ in NARROW}))
-def test_a_phone_shows_the_narrow_layout_of_multi_panel_figures(pages, chapter):
-    url, chromium = pages
+def test_a_phone_shows_the_narrow_layout_of_multi_panel_figures(chromium, chapter):
+    url, chromium = chromium
     folders = [folder for page, folder in NARROW if page == chapter]
     for width, narrow in ((390, True), (1280, False)):
         page = chromium.new_page(viewport={"width": width, "height": 844}, color_scheme="light")

@@ -29,5 +29,17 @@ def test_verdicts_hold_on_a_second_batch_of_seeds(snippet):
 
 def test_verdicts_are_found_at_any_depth():
     result = {"mean": 0.1, "se": 0.01, "p": 0.001, "verdict": "higher", "n": 10}
-    values = {"gap": {"a_b": result, "note": "x"}, "other": 3, "single": result}
-    assert replicate.verdicts(values) == {"gap.a_b": result, "single": result}
+    other = {**result, "mean": 0.2}
+    values = {"gap": {"a_b": result, "note": "x"}, "other": 3, "single": other}
+    assert replicate.verdicts(values) == {"gap.a_b": result, "single": other}
+
+
+def test_a_comparison_left_in_a_loop_variable_is_counted_once():
+    """``for name, result in comparison.items()`` leaves ``result`` at module level: the same
+    comparison under a second name. The name a page quotes is kept, else the nested one."""
+    a = {"mean": 0.1, "se": 0.01, "p": 0.001, "verdict": "higher", "n": 10}
+    b = {**a, "mean": -0.1, "verdict": "lower"}
+    values = {"comparison": {"20": {"a": a, "b": b}}, "pairs": {"a": a, "b": b}, "result": b}
+    assert replicate.verdicts(values) == {"comparison.20.a": a, "comparison.20.b": b}
+    quoted = ["pairs.a.mean", "N_SEEDS"]
+    assert replicate.verdicts(values, quoted) == {"pairs.a": a, "comparison.20.b": b}

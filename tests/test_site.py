@@ -26,9 +26,8 @@ from pathlib import Path
 import pytest
 
 import gates
-from conftest import GATES_REPORT, ROOT
+from conftest import GATES_REPORT, ROOT, built_site
 
-SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 BUILD = ROOT / "build"
 SCREENSHOTS = os.environ.get("KERNELSITE_SCREENSHOTS")
 
@@ -54,12 +53,7 @@ def fail_on(problems: list[str], what: str) -> None:
 
 @pytest.fixture(scope="module")
 def site() -> Path:
-    if not (SITE / "index.html").is_file():
-        pytest.fail(
-            f"no built site in {SITE}: run `make build` (mkdocs build --strict) first",
-            pytrace=False,
-        )
-    return SITE
+    return built_site()
 
 
 def test_pages_pass_the_browser_gates(site, subtests):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,9 +10,10 @@ import scipy.signal
 import torch
 import torch.nn.functional as F
 
-from conftest import ROOT, snippet_module
+from conftest import ROOT, built_site, snippet_functions, snippet_module
 
 cm = snippet_module("weights/conv_matrix.py")
+TIMED = snippet_functions("weights/convolution_timing.py")  # its methods, not its timing run
 
 
 # -- the layer's matrix ---------------------------------------------------------------------------
@@ -279,22 +278,18 @@ def test_dense_layer_needs_far_more_parameters_than_conv(c_in, c_out, n, k):
 
 
 @pytest.mark.parametrize("k", [3, 7, 11, 15])
-def test_conv2d_with_and_without_onednn_and_im2col_compute_the_same_layer(k):
-    # The timing snippet compares these; whichever implementation a call reaches, the numbers
-    # agree (up to float32 rounding). Only the time differs.
+def test_the_timed_methods_compute_the_same_layer(k):
+    # The timing snippet compares these (its own functions, oneDNN on and off among them):
+    # whichever implementation a call reaches, the numbers agree (up to float32 rounding).
+    # Only the time differs.
     gen = torch.Generator().manual_seed(k)
     x = torch.rand(1, 1, 40, 40, generator=gen)
     w = torch.randn(4, 1, k, k, generator=gen) / k
     reference = F.conv2d(x.double(), w.double(), padding=k // 2)
-    default = F.conv2d(x, w, padding=k // 2)
-    torch.backends.mkldnn.enabled = False
-    try:
-        without_onednn = F.conv2d(x, w, padding=k // 2)
-    finally:
-        torch.backends.mkldnn.enabled = True
-    im2col = (w.reshape(4, -1) @ F.unfold(x, k, padding=k // 2)).reshape(1, 4, 40, 40)
-    for out in (default, without_onednn, im2col):
-        torch.testing.assert_close(out.double(), reference, rtol=0, atol=1e-5)
+    methods = ("direct", "im2col", "fft", "conv2d", "conv2d_without_onednn")
+    for name in methods:
+        out = getattr(TIMED, name)(x, w)
+        torch.testing.assert_close(out.double(), reference, rtol=0, atol=1e-5, msg=name)
 
 
 # -- ratios quoted in prose keep their significant digits -----------------------------------------
@@ -315,9 +310,7 @@ def test_ratios_quoted_as_times_as_keep_their_significant_digits():
 
 
 def test_no_built_page_quotes_a_ratio_rounded_to_zero_or_one():
-    site = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
-    if not (site / "index.html").is_file():
-        pytest.skip(f"no built site in {site}: run `make build` first")
+    site = built_site()
     rounded = [
         f"{page.relative_to(site)}: …{text[max(0, m.start() - 40) : m.end()]}"
         for page in sorted(site.rglob("*.html"))
