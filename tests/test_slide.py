@@ -12,9 +12,6 @@ Needs the built site (``make build``); KERNELSITE_SITE=/some/folder checks a sit
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -22,22 +19,18 @@ import torch.nn.functional as F
 from PIL import Image
 
 import browser as pages
-from browser import browser, serve
-from conftest import ROOT
+from conftest import ROOT, SITE
 
-SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 FILES = SITE / "snippets" / "playground" / "playground_images" / "files"
 NUMPY_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 STEP_MS: list[float] = []
 AGREEMENT: dict[str, float] = {}
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    if not (SITE / "playground" / "index.html").is_file():
-        pytest.fail(f"no built playground page in {SITE}: run `make build` first", pytrace=False)
-    with serve(SITE) as base, browser() as instance:
-        yield base, instance
+@pytest.fixture(scope="module", autouse=True)
+def report():
+    """Step times and the agreement with PyTorch, printed once the module's tests have run."""
+    yield
     if STEP_MS:
         ms = sorted(STEP_MS)
         print(f"\nslide: {len(ms)} steps, median {ms[len(ms) // 2]:.2f} ms, max {ms[-1]:.2f} ms")
