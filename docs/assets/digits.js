@@ -48,7 +48,9 @@ export function digitsDraws(seed, n, nTrain, epochs) {
     const order = Int32Array.from({ length: nTrain }, (_, i) => i);
     for (let i = nTrain - 1; i > 0; i--) {
       const j = Math.floor(random() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
+      const t = order[i];
+      order[i] = order[j];
+      order[j] = t;
     }
     orders.push(order);
   }
@@ -77,11 +79,14 @@ export function digitsBatch(net, images, labels, indices, grads) {
   for (const s of indices) {
     const x = images.subarray(s * 64, s * 64 + 64);
     for (let c = 0; c < n; c++) {
+      const w = convW.subarray(c * 9, c * 9 + 9);
       for (let y = 0; y < 6; y++) {
         for (let xx = 0; xx < 6; xx++) {
-          let v = convB[c];
-          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) v += x[(y + i) * 8 + xx + j] * convW[c * 9 + i * 3 + j];
-          z[c * 36 + y * 6 + xx] = v;
+          const o = y * 8 + xx;
+          z[c * 36 + y * 6 + xx] = convB[c]
+            + x[o] * w[0] + x[o + 1] * w[1] + x[o + 2] * w[2]
+            + x[o + 8] * w[3] + x[o + 9] * w[4] + x[o + 10] * w[5]
+            + x[o + 16] * w[6] + x[o + 17] * w[7] + x[o + 18] * w[8];
         }
       }
       for (let py = 0; py < 3; py++) {
@@ -91,8 +96,11 @@ export function digitsBatch(net, images, labels, indices, grads) {
           for (let dy = 0; dy < 2; dy++) {
             for (let dx = 0; dx < 2; dx++) { // the first largest value wins, as in PyTorch
               const k = c * 36 + (2 * py + dy) * 6 + 2 * px + dx;
-              const v = Math.max(z[k], 0); // ReLU
-              if (v > best) [best, at] = [v, k];
+              const v = z[k] > 0 ? z[k] : 0; // ReLU
+              if (v > best) {
+                best = v;
+                at = k;
+              }
             }
           }
           pooled[c * 9 + py * 3 + px] = best;
@@ -119,15 +127,18 @@ export function digitsBatch(net, images, labels, indices, grads) {
       for (let q = 0; q < q9; q++) grads.headW[o * q9 + q] += d * pooled[q];
     }
     for (let q = 0; q < q9; q++) {
-      let dp = 0;
-      for (let o = 0; o < 10; o++) dp += headW[o * q9 + q] * dLogit[o];
       const k = where[q];
       if (!(z[k] > 0)) continue; // ReLU passes no gradient where it was 0
-      const c = Math.floor(k / 36);
-      const y = Math.floor((k % 36) / 6);
-      const xx = k % 6;
+      let dp = 0;
+      for (let o = 0; o < 10; o++) dp += headW[o * q9 + q] * dLogit[o];
+      const c = (k / 36) | 0;
+      const o = (((k % 36) / 6) | 0) * 8 + (k % 6);
       grads.convB[c] += dp;
-      for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) grads.convW[c * 9 + i * 3 + j] += dp * x[(y + i) * 8 + xx + j];
+      const g = c * 9;
+      const gw = grads.convW;
+      gw[g] += dp * x[o]; gw[g + 1] += dp * x[o + 1]; gw[g + 2] += dp * x[o + 2];
+      gw[g + 3] += dp * x[o + 8]; gw[g + 4] += dp * x[o + 9]; gw[g + 5] += dp * x[o + 10];
+      gw[g + 6] += dp * x[o + 16]; gw[g + 7] += dp * x[o + 17]; gw[g + 8] += dp * x[o + 18];
     }
   }
   return total * scale;
@@ -143,11 +154,15 @@ export function digitsAccuracy(net, images, labels, from, to) {
   for (let s = from; s < to; s++) {
     const x = images.subarray(s * 64, s * 64 + 64);
     for (let c = 0; c < n; c++) {
+      const w = net.convW.subarray(c * 9, c * 9 + 9);
       for (let y = 0; y < 6; y++) {
         for (let xx = 0; xx < 6; xx++) {
-          let v = net.convB[c];
-          for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) v += x[(y + i) * 8 + xx + j] * net.convW[c * 9 + i * 3 + j];
-          z[y * 6 + xx] = Math.max(v, 0);
+          const o = y * 8 + xx;
+          const v = net.convB[c]
+            + x[o] * w[0] + x[o + 1] * w[1] + x[o + 2] * w[2]
+            + x[o + 8] * w[3] + x[o + 9] * w[4] + x[o + 10] * w[5]
+            + x[o + 16] * w[6] + x[o + 17] * w[7] + x[o + 18] * w[8];
+          z[y * 6 + xx] = v > 0 ? v : 0;
         }
       }
       for (let py = 0; py < 3; py++) {
@@ -162,7 +177,10 @@ export function digitsAccuracy(net, images, labels, from, to) {
     for (let o = 0; o < 10; o++) {
       let v = net.headB[o];
       for (let q = 0; q < q9; q++) v += net.headW[o * q9 + q] * pooled[q];
-      if (v > top) [top, best] = [v, o]; // the first largest wins, as argmax does
+      if (v > top) { // the first largest wins, as argmax does
+        top = v;
+        best = o;
+      }
     }
     if (best === labels[s]) right++;
   }
@@ -259,6 +277,7 @@ export function tenSeedSummary(acc) {
 
 const pct = (v, digits = 1) => `${minus((100 * v).toFixed(digits))}%`;
 const points = (v) => `${v > 0 ? "+" : ""}${minus((100 * v).toFixed(1))}`;
+const pointsAbs = (v) => (100 * v).toFixed(1); // a spread, in percentage points
 const SVG = "http://www.w3.org/2000/svg";
 
 function weightColour(t) { // orange positive, blue negative, grey 0 (as the kernel learner)
@@ -566,22 +585,22 @@ class DigitsLearner {
     const accTable = el("table", { id: "kd-ten-accuracy", class: "kd-table" },
       el("caption", { text: "Held-out accuracy over the ten seeds" }),
       row(["Kernels", "Mean", "Standard deviation"], "th"),
-      ...Object.entries(spread).map(([mode, s]) => row([names[mode], pct(s.mean), `${formatNumber(100 * s.sd, 1)} points`])));
+      ...Object.entries(spread).map(([mode, s]) => row([names[mode], pct(s.mean), `${pointsAbs(s.sd)} points`])));
     const pairs = { learned_random: "learned − kept random", learned_bank: "learned − fixed bank", random_bank: "kept random − fixed bank" };
     const diffTable = el("table", { id: "kd-ten-paired", class: "kd-table" },
       el("caption", { text: "Paired differences seed by seed (percentage points)" }),
       row(["Difference", "Mean ± standard error", "Seeds won / lost", "Verdict (paired t-test, 5 %)"], "th"),
       ...Object.entries(pairs).map(([key, text]) => {
         const c = comparison[key];
-        return row([text, `${points(c.mean)} ± ${formatNumber(100 * c.se, 1)}`, `${c.wins} / ${c.losses}`, c.verdict]);
+        return row([text, `${points(c.mean)} ± ${pointsAbs(c.se)}`, `${c.wins} / ${c.losses}`, c.verdict]);
       }));
     const one = accuracy.learned[0] - accuracy.bank[0];
     const lb = comparison.learned_bank;
-    const onePoint = one === 0 ? "tied with the bank" : `${one > 0 ? "ahead of" : "behind"} the bank by ${formatNumber(Math.abs(100 * one), 1)} points`;
+    const onePoint = one === 0 ? "tied with the bank" : `${one > 0 ? "ahead of" : "behind"} the bank by ${pointsAbs(Math.abs(one))} points`;
     const link = el("a", { href: this.chapter6 || "../initialisation/", text: "Chapter 6" });
     const verdict = lb.verdict === "not established"
-      ? `over ten seeds the difference is ${points(lb.mean)} ± ${formatNumber(100 * lb.se, 1)} points, within the seed-to-seed noise, so one run cannot tell which is better.`
-      : `over ten seeds the difference is ${points(lb.mean)} ± ${formatNumber(100 * lb.se, 1)} points, ${lb.wins} seeds won and ${lb.losses} lost: an effect that one run could only hint at.`;
+      ? `over ten seeds the difference is ${points(lb.mean)} ± ${pointsAbs(lb.se)} points, within the seed-to-seed noise, so one run cannot tell which is better.`
+      : `over ten seeds the difference is ${points(lb.mean)} ± ${pointsAbs(lb.se)} points, ${lb.wins} seeds won and ${lb.losses} lost: an effect that one run could only hint at.`;
     const sentence = el("p", { id: "kd-ten-sentence", class: "kl-note" },
       `With seed ${first} alone the learned kernels were ${onePoint}; ${verdict} `, link,
       " makes the same point with more seeds and a larger network.");
