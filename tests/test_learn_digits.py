@@ -170,9 +170,7 @@ def test_ten_seeds_match_the_snippets_ten_seeds(page, snippet):
         assert math.isclose(got["se"], reference["se"], abs_tol=1e-12), name
         assert f"{100 * reference['se']:.1f}" in page.inner_text("#kd-ten-paired")
     assert page.locator("#kd-ten-sentence a[href*='initialisation']").count() == 1
-    print(
-        f"digits, ten seeds of three networks ({10 * snippet.steps} steps each): {ten['ms']:.0f} ms"
-    )
+    print(f"digits, 10 seeds × {snippet.steps} steps of the three networks: {ten['ms']:.0f} ms")
 
 
 def test_ten_seeds_can_be_cancelled(page):
