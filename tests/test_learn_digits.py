@@ -146,6 +146,7 @@ def test_train_runs_to_done_matches_the_snippets_accuracy_and_then_stops(page, s
     assert "Done" in page.inner_text("#kd-status") and now["done"]
     # At Done, Train and Step are disabled (Step used to stay enabled and do nothing).
     assert page.is_disabled("#kd-play") and page.is_disabled("#kd-step")
+    assert page.evaluate("document.activeElement.id") == "kd-reset"  # focus was on Train
     page.click("#kd-reset")
     assert page.is_enabled("#kd-play") and page.is_enabled("#kd-step")
     assert state(page)["step"] == 0

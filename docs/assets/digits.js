@@ -477,8 +477,12 @@ class DigitsLearner {
   draw() {
     const run = this.run;
     const finished = run.done || run.diverged;
+    // At the last step Train and Step have nothing left to do (Reset or a new setting starts
+    // again); keyboard focus on one of them moves to Reset rather than to the page's start.
+    const focused = document.activeElement === this.play || document.activeElement === this.stepButton;
     this.play.disabled = finished;
-    this.stepButton.disabled = finished || this.running;
+    this.stepButton.disabled = finished;
+    if (finished && focused) this.reset.focus();
     const maxLoss = Math.max(...Object.values(run.losses).flatMap((l) => l.slice(0, 50)).filter(Number.isFinite), Math.log(10));
     for (const [mode, net] of Object.entries(run.nets)) {
       const { canvases, caption, label, loss, acc, lossText, accText } = this.panels[mode];
