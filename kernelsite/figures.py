@@ -16,6 +16,7 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.axis import Axis
 from matplotlib.backend_bases import MouseEvent
 from matplotlib.cm import ScalarMappable
 from matplotlib.collections import Collection, PathCollection
@@ -249,9 +250,38 @@ def _recolour_collection(collection: Collection, face_rule) -> None:
         collection.set_edgecolor([dark_stroke(tuple(c)) if c[3] > 0 else tuple(c) for c in edges])
 
 
+# -- What matplotlib draws, read through its public API where it has one ----------------------
+
+
+def _suptitle(fig) -> Text | None:
+    """The figure's suptitle: the figure text that holds it (matplotlib stores it there)."""
+    string = fig.get_suptitle()
+    return next((t for t in fig.texts if string and t.get_text() == string), None)
+
+
+def _titles(ax) -> list[Text]:
+    """The axes' three titles (centre, left, right): its own texts that are not ax.texts."""
+    return [c for c in ax.get_children() if isinstance(c, Text) and c not in ax.texts]
+
+
+def _axes_lines(ax) -> list[Axis]:
+    """The x and y axis (and z for 3-D) of an axes."""
+    return [c for c in ax.get_children() if isinstance(c, Axis)]
+
+
+def _colorbar_extensions(fig) -> set[int]:
+    """The triangles a colour bar draws for values beyond its range (no public accessor)."""
+    return {id(p) for a in fig.axes if hasattr(a, "_colorbar") for p in a._colorbar._extend_patches}
+
+
+def _drawn_ticks(axis) -> list:
+    """The ticks an axis would draw now, positioned (no public accessor)."""
+    return axis._update_ticks()
+
+
 def _drawn_beside(ax):
-    yield from (ax.title, ax._left_title, ax._right_title)
-    for axis in ax._axis_map.values():
+    yield from _titles(ax)
+    for axis in _axes_lines(ax):
         yield from (axis.label, axis.offsetText)
         for tick in [*axis.majorTicks, *axis.minorTicks]:
             yield from tick.get_children()
@@ -275,9 +305,7 @@ def dark_palette(fig, renderer) -> None:
         and not _is_mapped(a)
         and _keeps_colour(a, areas)
     }
-    extensions = {
-        id(p) for a in fig.axes if hasattr(a, "_colorbar") for p in a._colorbar._extend_patches
-    }
+    extensions = _colorbar_extensions(fig)
     patches = [a for a in artists if isinstance(a, Patch)]
     for artist in artists:
         if isinstance(artist, Text):
@@ -338,8 +366,8 @@ def _current_layout(fig) -> Layout:
         for ax in fig.axes
     }
     texts = {}
-    if fig._suptitle is not None:
-        title = fig._suptitle
+    title = _suptitle(fig)
+    if title is not None:
         texts[id(title)] = (title, title.get_text(), title.get_position())
     return Layout(tuple(fig.get_size_inches()), positions, texts)
 
@@ -374,7 +402,8 @@ def phone_text_px(fig, fmt: str, width: float | None = None) -> float:
 
 def _units(fig, renderer) -> list[Unit] | None:
     """The figure's movable units; None when its layout is not one this module re-arranges."""
-    loose = [t for t in fig.texts if t is not fig._suptitle and t.get_text()]
+    title = _suptitle(fig)
+    loose = [t for t in fig.texts if t is not title and t.get_text()]
     if fig.subfigs or loose or fig.legends or fig.images:
         return None  # a figure-level text or legend: where would it go?
     axes = [ax for ax in fig.axes if ax.get_visible()]
@@ -577,7 +606,7 @@ def narrow_layout(fig, renderer, fmt: str) -> Layout | None:
     if after < PHONE_TEXT_PX * PHONE_TEXT_SLACK and after < NARROW_GAIN * before:
         return None
     layout = _current_layout(fig)
-    title, title_band = fig._suptitle, 0.0
+    title, title_band = _suptitle(fig), 0.0
     if title is not None and title.get_visible() and title.get_text():
         # the title keeps its distance from the top edge; wrapped, it grows downwards
         string = _wrap(title, renderer, new_width - 2 * LAYOUT_GAP, fig.dpi)
@@ -615,13 +644,13 @@ def _texts(fig, renderer) -> list[Bbox]:
     """The boxes of all the text a figure draws (tick labels as they would be drawn now)."""
     texts = [t for t in fig.texts if t.get_visible() and t.get_text()]
     for ax in fig.axes:
-        texts += [t for t in (ax.title, ax._left_title, ax._right_title) if t.get_text()]
+        texts += [t for t in _titles(ax) if t.get_text()]
         texts += [t for t in ax.texts if t.get_visible() and t.get_text()]
         legend = ax.get_legend()
         texts += legend.get_texts() if legend is not None else []
         for axis in (ax.xaxis, ax.yaxis):
             texts += [axis.label] if axis.label.get_text() else []
-            for tick in axis._update_ticks():
+            for tick in _drawn_ticks(axis):
                 texts += [t for t in (tick.label1, tick.label2) if t.get_visible() and t.get_text()]
     return [t.get_window_extent(renderer) for t in texts]
 
@@ -652,7 +681,8 @@ def _narrower_chart(fig, renderer, unit: Unit, text_width: float) -> Layout | No
     layout = _current_layout(fig)
     new_width = text_width + 2 * LAYOUT_GAP
     band = 0.0  # a title wrapped onto more lines needs room above the axes
-    for title in (ax.title, fig._suptitle):
+    suptitle = _suptitle(fig)
+    for title in (ax.title, suptitle):
         if title is None or not title.get_text():
             continue
         original = title.get_text()
@@ -663,11 +693,11 @@ def _narrower_chart(fig, renderer, unit: Unit, text_width: float) -> Layout | No
         title.set_text(original)
         layout.texts[id(title)] = (title, string, title.get_position())
     new_height = height + band
-    if fig._suptitle is not None and fig._suptitle.get_text():  # same distance from the top
-        x, y = fig._suptitle.get_position()
-        string = layout.texts[id(fig._suptitle)][1]
+    if suptitle is not None:  # same distance from the top
+        x, y = suptitle.get_position()
+        string = layout.texts[id(suptitle)][1]
         position = (x, 1 - (1 - y) * height / new_height)
-        layout.texts[id(fig._suptitle)] = (fig._suptitle, string, position)
+        layout.texts[id(suptitle)] = (suptitle, string, position)
     originals = [
         _inches(ax.get_position(original=original).transformed(fig.transFigure), fig)
         for original in (True, False)

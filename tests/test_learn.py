@@ -13,6 +13,7 @@ Needs the built site (``make build``); KERNELSITE_SITE=/some/folder checks a sit
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 import os
@@ -39,11 +40,19 @@ SOBEL_X = [-1.0, 0, 1, -2, 0, 2, -1, 0, 1]
 # -- the reference, computed here from the published files -------------------------------------
 
 
-def photo() -> torch.Tensor:
-    """The page's input: camera.png averaged over 2 × 2 blocks, standardised, (1, 1, 128, 128)."""
-    with Image.open(PHOTO) as image:
-        grey = np.asarray(image, dtype=np.float64) / 255
-    pixels = grey.reshape(128, 2, 128, 2).mean(axis=(1, 3))
+def photo(source=PHOTO) -> torch.Tensor:
+    """The page's input from an image file, (1, 1, 128, 128): grey (ITU-R BT.601 weights, not
+    rounded), its centre square whose side is the largest multiple of 128 that fits, averaged
+    over blocks to 128 × 128, standardised. For camera.png (256 × 256, grey): 2 × 2 blocks."""
+    with Image.open(source) as image:
+        rgb = np.asarray(image.convert("RGB"), dtype=np.float64)
+    grey = (rgb @ np.array([299.0, 587.0, 114.0])) / 1000 / 255
+    height, width = grey.shape
+    block = min(height, width) // 128
+    side = 128 * block
+    top, left = (height - side) // 2, (width - side) // 2
+    square = grey[top : top + side, left : left + side]
+    pixels = square.reshape(128, block, 128, block).mean(axis=(1, 3))
     x = torch.from_numpy(pixels)
     return ((x - x.mean()) / x.std(correction=0))[None, None]
 
@@ -52,9 +61,10 @@ def exported_start() -> list[float]:
     return json.loads(START.read_text())["kernel"]
 
 
-def torch_run(start, target, flip: bool, lr: float, momentum: float, steps: int):
-    """``steps`` steps of torch.optim.SGD in float64; returns the kernel and its loss."""
-    x = photo()
+def torch_run(start, target, flip: bool, lr: float, momentum: float, steps: int, source=PHOTO):
+    """``steps`` steps of torch.optim.SGD in float64 on the photo in file ``source``; returns the
+    kernel and its loss."""
+    x = photo(source)
     t = torch.tensor(target, dtype=torch.float64).reshape(1, 1, 3, 3)
     wanted = F.conv2d(x, t.flip(2, 3) if flip else t)
     weight = torch.tensor(start, dtype=torch.float64).reshape(1, 1, 3, 3).requires_grad_(True)
@@ -250,7 +260,133 @@ def test_a_target_typed_into_the_grid_is_learned(learner):
     assert not alert.is_visible()
 
 
+# -- the reader's own photo ---------------------------------------------------------------------
+
+
+def photo_file(path: Path, width: int, height: int, seed: int = 0) -> Path:
+    """A colour PNG with edges and texture (smooth ramps, a disc, noise), written by the test."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:height, 0:width]
+    disc = ((xx - width / 3) ** 2 + (yy - height / 2) ** 2 < (height / 4) ** 2) * 120.0
+    rgb = np.stack([xx * 200 / width, yy * 200 / height, 255 - xx * 150 / width], axis=-1)
+    rgb = rgb * 0.5 + disc[..., None] + rng.normal(0, 20, (height, width, 3))
+    Image.fromarray(np.clip(rgb, 0, 255).astype(np.uint8)).save(path)
+    return path
+
+
+def drop_file(page, selector: str, path: Path, mime: str = "image/png") -> None:
+    """Drag a file from the desktop and drop it on an element, as a reader would; while it is
+    over the widget, the widget is outlined."""
+    assert page.evaluate(
+        """async ([selector, name, mime, b64]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type: mime }));
+            const zone = document.querySelector(selector);
+            const send = (type) => zone.dispatchEvent(new DragEvent(type, {
+                dataTransfer: transfer, bubbles: true, cancelable: true }));
+            const widget = zone.closest(".dropping, [data-ready]");
+            send("dragenter");
+            send("dragover");
+            const outlined = widget.classList.contains("dropping");
+            send("drop");
+            return outlined && !widget.classList.contains("dropping");
+        }""",
+        [selector, path.name, mime, base64.b64encode(path.read_bytes()).decode()],
+    )
+
+
+def page_input(page) -> dict:
+    return page.evaluate("window.kernelLearning.input()")
+
+
+def test_the_readers_photo_is_prepared_as_in_python_and_learned_as_by_torch(learner, tmp_path):
+    # 500 × 420: its centre 384 × 384 square, averaged over 3 × 3 blocks.
+    own = photo_file(tmp_path / "my photo.png", 500, 420)
+    configure(learner)
+    try:
+        learner.set_input_files("#kl-file", str(own))
+        learner.wait_for_function("window.kernelLearning.input().name === 'my photo.png'")
+        got = page_input(learner)
+        assert got["own"] and got["crop"] == dict(
+            left=58, top=18, side=384, block=3, width=500, height=420
+        )
+        expected = photo(own).flatten().numpy()
+        error = float(np.abs(np.array(got["pixels"]) - expected).max())
+        print(f"own photo: max |page - python| over the 128 × 128 input = {error:.1e}")
+        assert error <= 1e-12
+        caption = learner.inner_text("#kl-in-caption")
+        assert caption == "my photo.png: centre 384 × 384 of 500 × 420, 3 × 3 blocks, standardised"
+        described = learner.get_attribute("#kl-in", "aria-label")
+        assert "the centre 384 × 384 of 500 × 420 (from x 58, y 18)" in described, described
+        assert "averaged over 3 × 3 blocks to 128 × 128" in described, described
+        assert learner.eval_on_selector("#kl-photo", "s => s.value") == "own"
+        # A few SGD steps on it, with momentum, as torch.optim.SGD takes them.
+        now = steps(learner, 20)
+        kernel, loss = torch_run(exported_start(), SOBEL_X, False, 0.1, 0.9, 20, source=own)
+        assert np.abs(np.array(now["kernel"]) - kernel).max() <= TOLERANCE
+        assert math.isclose(now["loss"], loss, rel_tol=TOLERANCE)
+        # The page's claim: on a photo with texture the same nine weights are learned.
+        learned = learner.evaluate("window.kernelLearning.step(1000)")
+        assert learned["distance"] < 1e-6, learned["distance"]
+        learner.click("#kl-reset")
+        now = steps(learner, 20)
+        # A file that is not an image, or too small a photo: a message, and nothing changes.
+        notes = tmp_path / "notes.txt"
+        notes.write_text("not an image at all")
+        small = photo_file(tmp_path / "small.png", 200, 100)
+        alert = learner.locator("#kl-error")
+        for bad, words in [
+            (notes, "“notes.txt” could not be read as an image"),
+            (small, "it is 200 × 100 pixels, and the layer needs at least 128"),
+        ]:
+            learner.set_input_files("#kl-file", str(bad))
+            alert.wait_for(state="visible", timeout=5_000)
+            assert words in alert.inner_text(), alert.inner_text()
+            assert "the photo in use is kept" in alert.inner_text()
+            assert page_input(learner)["pixels"] == got["pixels"]
+            assert state(learner)["kernel"] == now["kernel"] and state(learner)["step"] == 20
+        # Dropped on the widget: the same function reads it (here a 256 × 300 photo, 2 × 2).
+        dropped = photo_file(tmp_path / "dropped.png", 256, 300, seed=1)
+        drop_file(learner, "#kl-in", dropped)
+        learner.wait_for_function("window.kernelLearning.input().name === 'dropped.png'")
+        assert not alert.is_visible()
+        got = page_input(learner)
+        assert np.abs(np.array(got["pixels"]) - photo(dropped).flatten().numpy()).max() <= 1e-12
+        assert state(learner)["step"] == 0  # a new photo starts the run again
+        # A dropped file that is not an image: the message again.
+        drop_file(learner, "#kl-in", notes, "text/plain")
+        alert.wait_for(state="visible", timeout=5_000)
+        assert "“notes.txt” could not be read as an image" in alert.inner_text()
+        assert page_input(learner)["name"] == "dropped.png"
+    finally:
+        learner.select_option("#kl-photo", "camera")
+    assert not learner.locator("#kl-error").is_visible()  # the message was about the last file
+    back = np.array(page_input(learner)["pixels"]) - photo().flatten().numpy()
+    assert np.abs(back).max() <= 1e-12
+
+
 # -- bad input ----------------------------------------------------------------------------------
+
+
+def test_a_target_whose_loss_is_not_finite_is_refused_naming_the_cell(learner):
+    configure(learner)
+    alert = learner.locator("#kl-error")
+    learner.fill("#kl-cell-2-1", "1e300")
+    assert alert.is_visible()
+    text = alert.inner_text()
+    assert "row 3, column 2" in text.lower() and "“1e300” is too large" in text, text
+    assert "last valid target is kept" in text and "learning rate" not in text, text
+    assert learner.get_attribute("#kl-cell-2-1", "aria-invalid") == "true"
+    now = state(learner)
+    assert now["target"] == SOBEL_X and math.isfinite(now["loss"]) and now["step"] == 0
+    assert "∞" not in learner.inner_text("#kl-status")
+    # A large target whose loss is still a finite number is accepted.
+    learner.fill("#kl-cell-2-1", "1e100")
+    assert not alert.is_visible()
+    assert state(learner)["target"][7] == 1e100 and math.isfinite(state(learner)["loss"])
+    learner.fill("#kl-cell-2-1", "0")
+    assert state(learner)["target"] == SOBEL_X
 
 
 @pytest.mark.parametrize(
@@ -264,22 +400,40 @@ def test_a_target_typed_into_the_grid_is_learned(learner):
     ],
     ids=["zero", "negative", "word", "empty", "infinite"],
 )
-def test_a_bad_learning_rate_shows_a_message_and_changes_nothing(learner, rate, message):
+def test_a_bad_learning_rate_is_reported_and_training_keeps_the_last_valid_one(
+    learner, rate, message
+):
+    """The message says Train and Step keep using the last valid rate, and they do."""
     configure(learner)
-    before = steps(learner, 3)
+    steps(learner, 3)
     learner.fill("#kl-lr", rate)
-    learner.click("#kl-step")
-    learner.click("#kl-play")
+    learner.focus("#kl-step")  # leaving the field reads it
+    learner.keyboard.press("Enter")
     alert = learner.locator("#kl-error")
     assert alert.is_visible() and alert.get_attribute("role") == "alert"
     assert message in alert.inner_text(), alert.inner_text()
-    assert "nothing was changed" in alert.inner_text()
+    assert "keep using the last valid rate, 0.1" in alert.inner_text(), alert.inner_text()
     assert learner.get_attribute("#kl-lr", "aria-invalid") == "true"
-    assert state(learner) == {**before, "error": alert.inner_text()}
+    assert not learner.is_disabled("#kl-step") and not learner.is_disabled("#kl-play")
+    now = state(learner)
+    assert now["step"] == 4 and now["lr"] == 0.1 and now["error"] == alert.inner_text()
+    kernel, loss = torch_run(exported_start(), SOBEL_X, False, 0.1, 0.9, 4)
+    assert np.abs(np.array(now["kernel"]) - kernel).max() <= TOLERANCE
+    # Train (from the keyboard) too, then Pause: every step used 0.1.
+    learner.select_option("#kl-speed", "1")
+    learner.focus("#kl-play")
+    learner.keyboard.press("Enter")
+    learner.wait_for_function("window.kernelLearning.state().step >= 8", timeout=30_000)
+    learner.keyboard.press("Enter")
+    now = state(learner)
+    kernel, loss = torch_run(exported_start(), SOBEL_X, False, 0.1, 0.9, now["step"])
+    assert np.abs(np.array(now["kernel"]) - kernel).max() <= TOLERANCE
+    assert alert.is_visible()
+    learner.select_option("#kl-speed", "5")
     learner.fill("#kl-lr", "0.1")
     learner.click("#kl-step")
     assert not alert.is_visible()
-    assert state(learner)["step"] == 4
+    assert learner.get_attribute("#kl-lr", "aria-invalid") is None
 
 
 @pytest.mark.parametrize("rate", ["1e9", "1e300"])
@@ -301,11 +455,27 @@ def test_a_diverging_rate_is_reported_with_a_reset_and_no_nan_is_drawn(learner, 
         Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data)
         .every(Number.isFinite))""")
     assert all(pixels)
-    # The output image keeps the last finite output: it is not blank.
-    out = learner.evaluate("""() => { const c = document.getElementById('kl-out');
+    # The output image is redrawn: the diverged kernel's output where it is finite, otherwise
+    # the last finite one (step 2's), on the target output's grey scale.
+    kernel = np.array(now["kernel"])
+    x = photo()
+    out = F.conv2d(x, torch.from_numpy(kernel).reshape(1, 1, 3, 3))[0, 0].numpy()
+    label = learner.get_attribute("#kl-out", "aria-label")
+    if not np.isfinite(out).all():
+        step2 = torch_run(exported_start(), SOBEL_X, False, 0.1, 0.9, 2)[0]
+        out = F.conv2d(x, torch.from_numpy(step2).reshape(1, 1, 3, 3))[0, 0].numpy()
+        assert "at step 2, the last one that is finite" in label, label
+    else:
+        assert label.startswith("Layer output at step 3,"), label
+    wanted = F.conv2d(x, torch.tensor(SOBEL_X, dtype=torch.float64).reshape(1, 1, 3, 3))[0, 0]
+    lo, hi = wanted.min().item(), wanted.max().item()
+    expected = np.clip(np.round((out - lo) * (255 / (hi - lo))), 0, 255)
+    drawn = np.array(
+        learner.evaluate("""() => { const c = document.getElementById('kl-out');
         const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-        return new Set(d.filter((v, i) => i % 4 === 0)).size; }""")
-    assert out > 10
+        return Array.from(d.filter((v, i) => i % 4 === 0)); }""")
+    ).reshape(126, 126)
+    assert np.abs(drawn - expected).max() <= 1
     # Reset from the message starts again (with the learning rate still to be lowered).
     learner.click("#kl-diverged-reset")
     now = state(learner)

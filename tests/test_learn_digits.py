@@ -152,6 +152,23 @@ def test_train_runs_to_done_matches_the_snippets_accuracy_and_then_stops(page, s
     assert state(page)["step"] == 0
 
 
+def test_at_done_step_and_train_are_off_and_the_focus_moves_to_reset(page):
+    configure(page, 0, 0.5, 4)
+    total = state(page)["steps"]
+    page.evaluate(f"window.kernelLearning.digits.step({total - 1})")
+    page.focus("#kd-step")
+    page.keyboard.press("Enter")  # the last step
+    assert state(page)["step"] == total
+    assert page.is_disabled("#kd-step") and page.is_disabled("#kd-play")
+    assert "Done" in page.inner_text("#kd-status")
+    # The focus moved to Reset, which starts again and turns Step and Train back on.
+    assert page.evaluate("document.activeElement.id") == "kd-reset"
+    page.keyboard.press("Enter")
+    assert state(page)["step"] == 0
+    assert page.is_enabled("#kd-step") and page.is_enabled("#kd-play")
+    assert "Done" not in page.inner_text("#kd-status")
+
+
 def test_ten_seeds_match_the_snippets_ten_seeds(page, snippet):
     configure(page, snippet.seed, snippet.lr, snippet.n_kernels)
     page.click("#kd-ten")

@@ -592,6 +592,31 @@ def test_frequency_caption_names_the_kind_of_kernel_and_keeps_the_sign(playgroun
     assert page.get_attribute("#kp1-freq", "aria-label").endswith(caption)
 
 
+@pytest.mark.parametrize(
+    ("weights", "gain"),
+    [([0, 0, 0, 0, -1, 0, 0, 0, 0], "1"), ([0, 0, 0, 0, 0, 2.5, 0, 0, 0], "2.5")],
+    ids=["minus-one", "shift"],
+)
+def test_a_flat_gain_is_said_to_be_the_same_at_every_frequency(playground, weights, gain):
+    """|H| of a single weight is the same everywhere: no frequency is named as the largest."""
+    page = playground.page
+    page.select_option("#kp1-size", "3")
+    for n, value in enumerate(weights):
+        page.fill(f"#kp1-cell-{n // 3}-{n % 3}", str(value))
+    page.set_checked("#kp1-normalise", False)
+    playground.kernel = None
+    assert np.allclose(playground.applied_kernel().ravel(), weights)
+    caption = page.inner_text("#kp1-freq-note")
+    assert f"gain {gain} at every frequency" in caption, caption
+    assert "largest gain" not in caption and "fx" not in caption, caption
+    assert playground.js("window.playground.frequency.flat") is True
+    # A gain that is not flat still names where it is largest.
+    page.fill("#kp1-cell-1-0", "1")
+    caption = page.inner_text("#kp1-freq-note")
+    assert "largest gain" in caption and "every frequency" not in caption, caption
+    assert playground.js("window.playground.frequency.flat") is False
+
+
 def test_frequency_caption_of_the_presets(playground):
     """The presets are classified as their names say; the Gabor is a band-pass ("other")."""
     expected = {
@@ -689,6 +714,54 @@ def test_a_file_that_is_not_an_image_keeps_the_last_image(playground):
     assert not alert.is_visible()
     info = playground.js("window.playground.image")
     assert (info["width"], info["height"]) == (7, 5)
+    playground.choose_image("Astronaut")
+
+
+def drop(playground, name: str, mime: str, content: bytes) -> None:
+    """Drop a file on the input image, as a reader dragging it from the desktop would."""
+    playground.page.evaluate(
+        """async ([name, mime, b64]) => {
+            const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], name, { type: mime }));
+            const zone = document.getElementById("kp1-in");
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true,
+                                                         cancelable: true }));
+            }
+        }""",
+        [name, mime, base64.b64encode(content).decode()],
+    )
+
+
+def test_an_image_dropped_on_the_widget_is_loaded_and_a_text_file_refused(playground):
+    playground.set_kernel("box 5x5")
+    playground.set_options("reflect", False)
+    before = playground.output()
+    drop(playground, "notes.txt", "text/plain", b"not an image at all")
+    alert = playground.page.locator("#kp1-error")
+    alert.wait_for(state="visible", timeout=5_000)
+    assert "“notes.txt” could not be read as an image" in alert.inner_text()
+    assert "the previous image is kept" in alert.inner_text()
+    assert playground.js("window.playground.image.name") == "astronaut_eyes.png"
+    assert np.array_equal(playground.output(), before)
+    rng = np.random.default_rng(0)
+    dropped = rng.integers(0, 256, (9, 11, 3), dtype=np.uint8)
+    version = playground.version()
+    drop(playground, "dropped.png", "image/png", png_bytes(dropped))
+    playground.wait_newer(version)
+    assert not alert.is_visible()
+    info = playground.js("window.playground.image")
+    assert (info["name"], info["width"], info["height"], info["channels"]) == (
+        "dropped.png",
+        11,
+        9,
+        3,
+    )
+    expected = reference(dropped, np.full((5, 5), 1 / 25), "reflect", False, False)
+    assert np.abs(playground.output() - expected).max() <= TOLERANCE
+    selected = playground.page.locator("#kp1-image option:checked").inner_text()
+    assert selected == "Your image: dropped.png"
     playground.choose_image("Astronaut")
 
 

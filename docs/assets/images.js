@@ -37,3 +37,46 @@ export function bitmapPixels(bitmap, canvas) {
   bitmap.close();
   return context.getImageData(0, 0, width, height).data;
 }
+
+/**
+ * The one way a widget reads an image: a file the reader chose or dropped (read in the page, never
+ * sent anywhere) or a fetched photo. Decodes `blob` (reduced to maxSide, see decodeImage) and draws
+ * it on `canvas`; returns {rgba, width, height, originalWidth, originalHeight}. A file that is not
+ * an image throws an error whose message names it.
+ */
+export async function readImage(blob, canvas, maxSide = Infinity) {
+  let decoded;
+  try {
+    decoded = await decodeImage(blob, maxSide);
+  } catch {
+    const name = blob.name ? `“${blob.name}”` : "The file";
+    throw new Error(`${name} could not be read as an image (try a PNG, JPEG, GIF or WebP file)`);
+  }
+  const { bitmap, originalWidth, originalHeight } = decoded;
+  const { width, height } = bitmap;
+  return { rgba: bitmapPixels(bitmap, canvas), width, height, originalWidth, originalHeight };
+}
+
+/**
+ * Let the reader drop an image file on `zone`: `onFile(file)` gets the first file dropped. While a
+ * file is dragged over it, the zone has the class "dropping".
+ */
+export function acceptDrops(zone, onFile) {
+  const over = (event) => {
+    if (![...(event.dataTransfer?.types || [])].includes("Files")) return;
+    event.preventDefault(); // allow the drop
+    zone.classList.add("dropping");
+  };
+  zone.addEventListener("dragenter", over);
+  zone.addEventListener("dragover", over);
+  zone.addEventListener("dragleave", (event) => {
+    if (!zone.contains(event.relatedTarget)) zone.classList.remove("dropping");
+  });
+  zone.addEventListener("drop", (event) => {
+    zone.classList.remove("dropping");
+    const file = event.dataTransfer?.files?.[0];
+    if (!file) return;
+    event.preventDefault(); // the browser would otherwise open the file in place of the page
+    onFile(file);
+  });
+}

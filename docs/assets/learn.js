@@ -6,7 +6,10 @@
 // are JavaScript numbers (float64).
 //
 // What is computed, exactly as in snippets/learn/learn_kernel_in_pytorch.py:
-//   x       the photo, 128 × 128, standardised to mean 0 and variance 1 (population variance)
+//   x       the photo, 128 × 128, standardised to mean 0 and variance 1 (population variance):
+//           the bundled 256 × 256 photo averaged over 2 × 2 blocks, or the reader's own photo
+//           (read in the page, never sent anywhere), made grey, cut to its centre square and
+//           averaged the same way over larger blocks (see preparePhoto)
 //   out     cross-correlation of x with the kernel w, no padding ("valid"): 126 × 126
 //   target  the same with the target kernel (or with the flipped target: true convolution)
 //   loss    mean over the 126 × 126 outputs of (out − target)²          (F.mse_loss)
@@ -22,10 +25,12 @@
 //                             has been updated n times.
 //   kernelLearning.step(n)  → does what pressing "Step" n times does.
 //   kernelLearning.ready    → true once the photo and the exported start are loaded.
+//   kernelLearning.input()  → {name, own, crop, pixels: the 128 × 128 standardised input, row
+//                              by row}; crop = {left, top, side, block, width, height}.
 
 import { claim, el, field, whenReady } from "./dom.js";
 import { startDigits } from "./digits.js";
-import { bitmapPixels, decodeImage, fetchOk } from "./images.js";
+import { acceptDrops, fetchOk, readImage } from "./images.js";
 import { FIXED, designedKernel } from "./kernels.js";
 import { formatNumber, minus, readNumber } from "./numbers.js";
 
@@ -154,20 +159,41 @@ export function sgdStep(w, grad, buf, lr, momentum) {
   }
 }
 
-/** Average 2 × 2 blocks of grey values (0…255) into values 0…1, then standardise. */
-export function preparePhoto(grey, side) {
-  const half = side / 2;
-  const pixels = new Float64Array(half * half);
-  for (let y = 0; y < half; y++) {
-    for (let x = 0; x < half; x++) {
-      const a = 2 * y * side + 2 * x;
-      pixels[y * half + x] = (grey[a] / 255 + grey[a + 1] / 255 + grey[a + side] / 255 + grey[a + side + 1] / 255) / 4;
+/** Grey values 0…255 of RGBA bytes: (299 R + 587 G + 114 B) / 1000 (ITU-R BT.601), not rounded. */
+export function greyOf(rgba) {
+  const grey = new Float64Array(rgba.length / 4);
+  for (let i = 0; i < grey.length; i++) grey[i] = (299 * rgba[4 * i] + 587 * rgba[4 * i + 1] + 114 * rgba[4 * i + 2]) / 1000;
+  return grey; // a grey pixel (R = G = B) keeps its value exactly
+}
+
+/**
+ * The layer's input from grey values (0…255, width × height, row by row): the centre square whose
+ * side is the largest multiple of SIDE that fits, averaged over block × block squares into
+ * SIDE × SIDE values 0…1, then standardised (mean 0, population variance 1). The bundled
+ * 256 × 256 photo is all used, averaged over 2 × 2 blocks, as in the snippet.
+ */
+export function preparePhoto(grey, width, height = width) {
+  const block = Math.floor(Math.min(width, height) / SIDE);
+  if (block < 1) throw new Error(`it is ${width} × ${height} pixels, and the layer needs at least ${SIDE} × ${SIDE}`);
+  const side = block * SIDE;
+  const left = Math.floor((width - side) / 2);
+  const top = Math.floor((height - side) / 2);
+  const pixels = new Float64Array(SIDE * SIDE);
+  for (let y = 0; y < SIDE; y++) {
+    for (let x = 0; x < SIDE; x++) {
+      let sum = 0;
+      for (let i = 0; i < block; i++) {
+        const row = (top + y * block + i) * width + left + x * block;
+        for (let j = 0; j < block; j++) sum += grey[row + j] / 255;
+      }
+      pixels[y * SIDE + x] = sum / (block * block);
     }
   }
   const mean = pixels.reduce((s, v) => s + v, 0) / pixels.length;
   const variance = pixels.reduce((s, v) => s + (v - mean) ** 2, 0) / pixels.length;
   const std = Math.sqrt(variance);
-  return { pixels, image: pixels.map((v) => (v - mean) / std) };
+  if (!(std > 0)) throw new Error("all its pixels have the same grey, so it cannot be standardised (there is nothing to filter)");
+  return { pixels, image: pixels.map((v) => (v - mean) / std), crop: { left, top, side, block, width, height } };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -256,6 +282,8 @@ class Learner {
       return s;
     };
 
+    const photoSelect = select("photo", { camera: "The cameraman (the playground's)" }, "camera");
+    const file = el("input", { id: id("file"), type: "file", accept: "image/*" });
     const targetSelect = select("target", Object.fromEntries(Object.entries(TARGETS).map(([k, v]) => [k, v.label])), "sobel_x");
     const flip = el("input", { id: id("flip"), type: "checkbox" });
     const grid = el("div", { id: id("grid"), class: "kl-grid", role: "group", "aria-label": "Target kernel, 3 rows × 3 columns" });
@@ -297,6 +325,8 @@ class Learner {
     const figure = (content, caption, cls) => el("figure", { class: cls }, content, el("figcaption", {}, caption));
     this.root.replaceChildren(el("div", { class: "kl" },
       el("fieldset", {}, el("legend", { text: "What to learn" }),
+        el("div", { class: "kl-row" }, label(photoSelect, "Photo"),
+          label(file, "or your own photo (it stays in your browser; you can also drop it here)")),
         el("div", { class: "kl-row" }, label(targetSelect, "Target kernel")),
         el("div", { class: "kl-row" }, el("div", {}, el("p", { class: "kl-note", text: "Target weights (edit to make your own):" }), grid)),
         el("div", { class: "kl-row" }, label(flip, "The target was made by true convolution (the kernel flipped)"))),
@@ -310,14 +340,17 @@ class Learner {
         figure(el("div", { class: "kl-pair" }, goalCanvas, goalNumbers), el("span", { id: id("goal-caption"), text: "Goal" }), "kl-kernel")),
       figure(lossCanvas, el("span", { id: id("loss-caption"), text: "Loss (mean squared error), log scale, against the step" }), "kl-loss"),
       el("div", { class: "kl-images" },
-        figure(inCanvas, "Photo (128 × 128, standardised)", ""),
+        figure(inCanvas, el("span", { id: id("in-caption"), text: "Photo (128 × 128, standardised)" }), ""),
         figure(targetCanvas, "Target output", ""),
         figure(outCanvas, el("span", { id: id("out-caption"), text: "Layer output" }), ""))));
 
-    Object.assign(this, { targetSelect, flip, startSelect, seed, lrInput: lr, optimiser, speed, play, stepButton: step,
+    Object.assign(this, { photoSelect, file, targetSelect, flip, startSelect, seed, lrInput: lr, optimiser, speed, play, stepButton: step,
       reset, error, diverged, divergedText, divergedReset, status, kernelCanvas, goalCanvas, numbers, goalNumbers,
       lossCanvas, inCanvas, targetCanvas, outCanvas });
 
+    photoSelect.addEventListener("change", () => this.usePhoto(photoSelect.value === "own" ? this.ownPhoto : this.camera));
+    file.addEventListener("change", () => file.files.length && this.loadOwn(file.files[0]));
+    acceptDrops(this.root, (dropped) => this.loadOwn(dropped));
     targetSelect.addEventListener("change", () => this.chooseTarget(targetSelect.value));
     flip.addEventListener("change", () => this.restart());
     startSelect.addEventListener("change", () => this.restart());
@@ -343,26 +376,60 @@ class Learner {
 
   async load() {
     try {
-      const [photo, start] = await Promise.all([this.loadPhoto(this.photoUrl), fetchOk(this.startUrl).then((r) => r.json())]);
+      const [photo, start] = await Promise.all([fetchOk(this.photoUrl).then((r) => r.blob()), fetchOk(this.startUrl).then((r) => r.json())]);
       this.exported = start;
       this.startSelect.querySelector("option[value=snippet]").textContent = `${STARTS.snippet}: torch.manual_seed(${start.seed})`;
-      Object.assign(this, photo);
-      this.drawPhoto();
+      this.camera = await this.readPhoto(photo, "The cameraman", false);
       this.setBusy(false);
       this.ready = true;
-      this.restart();
+      this.usePhoto(this.ownPhoto ?? this.camera); // the reader may have dropped one already
     } catch (problem) {
       this.showError(`The photo or the starting kernel could not be loaded (${problem.message}).`);
     }
   }
 
-  async loadPhoto(url) {
-    const { bitmap } = await decodeImage(await (await fetchOk(url)).blob());
-    const side = bitmap.width;
-    if (side !== 2 * SIDE || bitmap.height !== 2 * SIDE) throw new Error(`expected a ${2 * SIDE} × ${2 * SIDE} photo`);
-    const rgba = bitmapPixels(bitmap, el("canvas"));
-    const grey = Uint8Array.from({ length: side * side }, (_, i) => rgba[4 * i]);
-    return preparePhoto(grey, side);
+  /** A photo (a fetched or a reader's file) made into the layer's input; throws a message. */
+  async readPhoto(blob, name, own) {
+    const { rgba, width, height } = await readImage(blob, el("canvas"));
+    try {
+      return { ...preparePhoto(greyOf(rgba), width, height), name, own };
+    } catch (problem) {
+      throw new Error(`“${name}” cannot be used: ${problem.message}`);
+    }
+  }
+
+  /** The reader's own photo, from the file picker or dropped on the widget. */
+  async loadOwn(file) {
+    let photo;
+    try {
+      photo = await this.readPhoto(file, file.name, true);
+    } catch (problem) {
+      this.showError(`${problem.message}; the photo in use is kept.`, "photo");
+      return;
+    }
+    this.ownPhoto = photo;
+    let option = this.photoSelect.querySelector("option[value=own]");
+    if (!option) this.photoSelect.append((option = el("option", { value: "own" })));
+    option.textContent = `Your photo: ${file.name}`;
+    this.photoSelect.value = "own";
+    if (this.errorKind === "photo") this.clearError();
+    if (this.ready) this.usePhoto(photo);
+  }
+
+  /** Filter this photo from now on: the run starts again. */
+  usePhoto(photo) {
+    if (!photo) return;
+    Object.assign(this, { image: photo.image, pixels: photo.pixels, photo });
+    const { left, top, side, block, width, height } = photo.crop;
+    const part = side === width && side === height ? `${width} × ${height}` : `the centre ${side} × ${side} of ${width} × ${height} (from x ${left}, y ${top})`;
+    const averaged = block > 1 ? `, averaged over ${block} × ${block} blocks` : "";
+    const text = `${photo.own ? `Your photo, ${photo.name}` : photo.name}: ${part}${averaged} to ${SIDE} × ${SIDE}, standardised`;
+    const short = side === width && side === height ? `${width} × ${height}` : `centre ${side} × ${side} of ${width} × ${height}`;
+    document.getElementById(this.id("in-caption")).textContent = `${photo.name}: ${short}, ${block} × ${block} blocks, standardised`;
+    this.inCanvas.setAttribute("aria-label", `The photo the kernel filters. ${text}`);
+    if (this.errorKind === "photo") this.clearError(); // a photo in use now: the message is stale
+    this.drawPhoto();
+    this.restart();
   }
 
   // -- the reader's choices --------------------------------------------------------------------
@@ -401,11 +468,34 @@ class Learner {
   checkGrid() {
     if (this.cellErrors.size) {
       const [index, problem] = [...this.cellErrors.entries()].sort((a, b) => a[0] - b[0])[0];
-      return this.showError(`Target row ${Math.floor(index / K) + 1}, column ${(index % K) + 1} ${problem}: the last valid target is kept.`);
+      return this.showError(`Target row ${Math.floor(index / K) + 1}, column ${(index % K) + 1} ${problem}: the last valid target is kept.`, "target");
+    }
+    const index = this.unrepresentable(this.targetValues);
+    if (index >= 0) {
+      this.cells[index].setAttribute("aria-invalid", "true");
+      const typed = this.cells[index].value.trim();
+      return this.showError(`Target row ${Math.floor(index / K) + 1}, column ${(index % K) + 1}: “${typed}” is too large: on this photo the target output, and so the loss, would not be a finite number. The last valid target is kept.`, "target");
     }
     this.target = Float64Array.from(this.targetValues);
-    this.clearError();
+    if (this.errorKind === "target") this.clearError(); // a message about something else stays
     this.restart();
+  }
+
+  /**
+   * -1 if the target kernel `values` gives a finite loss from the start on the current photo;
+   * otherwise the index of its largest weight (in size), the one to blame.
+   */
+  unrepresentable(values) {
+    if (!this.ready) return -1;
+    const goal = this.flip.checked ? Float64Array.from(values).reverse() : values;
+    const wanted = correlate(this.image, goal, new Float64Array(OUT * OUT));
+    const loss = lossAndGradient(this.image, this.startW, wanted, new Float64Array(OUT * OUT), null);
+    if (Number.isFinite(loss)) return -1;
+    let index = 0;
+    values.forEach((v, i) => {
+      if (Math.abs(v) > Math.abs(values[index])) index = i;
+    });
+    return index;
   }
 
   /** Read the learning rate field; keeps the last valid rate (and says so) if it is not valid. */
@@ -416,13 +506,13 @@ class Learner {
     if (problem) {
       this.lrInput.setAttribute("aria-invalid", "true");
       this.lrInput.setAttribute("aria-describedby", this.error.id);
-      this.showError(`${problem}; nothing was changed: training still uses ${fmt(this.lr, 6)}. Type a positive number such as 0.05.`);
+      this.showError(`${problem}: Train and Step keep using the last valid rate, ${fmt(this.lr, 6)}. Type a positive number such as 0.05.`, "rate");
       return false;
     }
     this.lrInput.removeAttribute("aria-invalid");
     this.lrInput.removeAttribute("aria-describedby");
     this.lr = parsed.value;
-    if (this.error.textContent.startsWith("The learning rate")) this.clearError();
+    if (this.errorKind === "rate") this.clearError();
     this.showStatus();
     return true;
   }
@@ -431,22 +521,25 @@ class Learner {
     const text = this.seed.value.trim();
     if (!/^\d{1,10}$/.test(text) || Number(text) > 4294967295) {
       this.seed.setAttribute("aria-invalid", "true");
-      this.showError(`The seed must be a whole number from 0 to 4294967295 (it is “${text}”); the last valid start is kept.`);
+      this.showError(`The seed must be a whole number from 0 to 4294967295 (it is “${text}”); the last valid start is kept.`, "seed");
       return null;
     }
     this.seed.removeAttribute("aria-invalid");
-    if (this.error.textContent.startsWith("The seed")) this.clearError();
+    if (this.errorKind === "seed") this.clearError();
     return Number(text);
   }
 
-  showError(message) {
+  /** Show a message; `kind` ("photo", "target", …) says which later success clears it. */
+  showError(message, kind = "") {
     this.error.textContent = message;
     this.error.hidden = false;
+    this.errorKind = kind;
   }
 
   clearError() {
     this.error.hidden = true;
     this.error.textContent = "";
+    this.errorKind = "";
   }
 
   // -- training --------------------------------------------------------------------------------
@@ -464,6 +557,7 @@ class Learner {
     if (seed === null && this.startSelect.value !== "snippet") return;
     this.momentum = this.optimiser.value === "momentum" ? 0.9 : 0;
     this.w = startKernel(this.startSelect.value, seed ?? 0, this.exported.kernel);
+    this.startW = Float64Array.from(this.w);
     this.buf.fill(0);
     this.steps = 0;
     this.losses = [];
@@ -475,6 +569,7 @@ class Learner {
     this.startLoss = lossAndGradient(this.image, this.w, this.targetOut, this.out, null);
     this.loss = this.startLoss;
     this.shown.set(this.out);
+    this.shownStep = 0;
     this.setTrainable(true);
     this.drawTarget();
     this.refresh();
@@ -495,10 +590,13 @@ class Learner {
     if (done) this.stepMs = (performance.now() - t0) / done;
     if (!this.isDiverged) {
       const loss = lossAndGradient(this.image, this.w, this.targetOut, this.out, null);
-      if (this.check(loss)) {
-        this.loss = loss;
-        this.shown.set(this.out); // only finite outputs are ever drawn
-      }
+      if (this.check(loss)) this.loss = loss;
+    } else if (this.w.every(Number.isFinite)) {
+      correlate(this.image, this.w, this.out); // the diverged kernel's output, if it is finite
+    }
+    if (this.w.every(Number.isFinite) && this.out.every(Number.isFinite)) {
+      this.shown.set(this.out); // only finite outputs are ever drawn
+      this.shownStep = this.steps;
     }
     this.learned = !this.isDiverged && this.loss < LEARNED;
     if (redraw || this.isDiverged) this.refresh();
@@ -523,13 +621,15 @@ class Learner {
   }
 
   stepPressed(n = 1) {
-    if (!this.ready || this.isDiverged || !this.readRate()) return;
+    if (!this.ready || this.isDiverged) return;
+    this.readRate(); // an invalid rate is reported, and the last valid one is used
     this.pause();
     this.run(n);
   }
 
   train() {
-    if (!this.ready || this.isDiverged || !this.readRate()) return;
+    if (!this.ready || this.isDiverged) return;
+    this.readRate(); // an invalid rate is reported, and the last valid one is used
     if (this.learned || this.steps >= MAX_STEPS) return this.showStatus();
     startFrames(this, () => {
       const wanted = Number(this.speed.value);
@@ -613,8 +713,10 @@ class Learner {
 
   drawOutput() {
     this.paint(this.outCanvas, this.shown, OUT, this.targetRange);
-    const text = `Layer output at step ${this.steps}, drawn on the target output's grey scale`;
+    const stale = this.shownStep !== this.steps ? ` (step ${this.shownStep}: the last one that is finite)` : "";
+    const text = `Layer output at step ${this.shownStep}${stale ? ", the last one that is finite" : ""}, drawn on the target output's grey scale`;
     this.outCanvas.setAttribute("aria-label", text);
+    document.getElementById(this.id("out-caption")).textContent = `Layer output${stale}`;
   }
 
   range(values) {
@@ -718,6 +820,10 @@ function start() {
     step(n = 1) {
       learner.stepPressed(n);
       return this.state();
+    },
+    input() {
+      const { name, own, crop } = learner.photo || {};
+      return learner.ready ? { name, own, crop: { ...crop }, pixels: Array.from(learner.image) } : null;
     },
     get ready() { return learner.ready; },
     get version() { return learner.version; },

@@ -27,3 +27,17 @@ export function minus(text) {
 export function formatNumber(v, digits = 3) {
   return minus(Number(v.toFixed(digits)));
 }
+
+/** A number in at most 6 characters (sign included), for small tables of products. */
+export function compactNumber(v) {
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  let text;
+  if (a >= 1e-3 && a < 1e4) {
+    const decimals = Math.min(3, Math.max(0, 2 - Math.floor(Math.log10(a))));
+    text = String(Number(a.toFixed(decimals)));
+  } else {
+    text = a.toExponential(0).replace("+", "");
+  }
+  return `${v < 0 ? "−" : ""}${minus(text)}`;
+}

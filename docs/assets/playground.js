@@ -19,14 +19,15 @@
 // window.playground.benchmark() times updates of the bundled photos (see Playground.benchmark).
 
 import { claim, el, field, whenReady } from "./dom.js";
-import { bitmapPixels, decodeImage, fetchOk } from "./images.js";
+import { acceptDrops, fetchOk, readImage } from "./images.js";
 import { designedKernel, resizeKernel } from "./kernels.js";
-import { formatNumber, minus, readNumber } from "./numbers.js";
+import { compactNumber, formatNumber, minus, readNumber } from "./numbers.js";
 
 const MAX_SIDE = 512; // larger images are scaled down to this many pixels on their longer side
 const LIMIT = 1e6; // largest accepted magnitude of one kernel weight
 const FREQ_N = 64; // frequency response sampled on a FREQ_N × FREQ_N grid
 const SIZES = [3, 5, 7];
+const FLAT = 1e-9; // a gain whose largest and smallest values differ by less (relatively) is flat
 
 // ---------------------------------------------------------------------------------------------
 // Kernels
@@ -475,20 +476,6 @@ export function inspectPixel(planes, width, height, c, kernel, k, mode, x, y) {
   return { x, y, channel: c, size: k, mode, inputs, weights: Float64Array.from(kernel), products, padded, source, sum };
 }
 
-/** A number in at most 6 characters (sign included) for the inspector's small tables. */
-export function compact(v) {
-  if (v === 0) return "0";
-  const a = Math.abs(v);
-  let text;
-  if (a >= 1e-3 && a < 1e4) {
-    const decimals = Math.min(3, Math.max(0, 2 - Math.floor(Math.log10(a))));
-    text = String(Number(a.toFixed(decimals)));
-  } else {
-    text = a.toExponential(0).replace("+", "");
-  }
-  return `${v < 0 ? "−" : ""}${minus(text)}`;
-}
-
 // ---------------------------------------------------------------------------------------------
 // The widget
 
@@ -538,6 +525,7 @@ class Playground {
     this.root.replaceChildren(el("div", { class: "kp" }, this.buildImageChoice(), this.buildCanvases(), this.error,
       this.status, this.buildInspectorControls(), this.buildKernelControls(), this.buildOptions()));
     this.observeScrolling();
+    acceptDrops(this.root, (file) => this.loadFile(file)); // an image dropped anywhere on the widget
     this.buildGrid();
     this.showPresetControls();
   }
@@ -863,8 +851,8 @@ class Playground {
   async loadFile(file) {
     try {
       await this.setImage(file, file.name, file.name);
-    } catch {
-      this.fail(`“${file.name}” could not be read as an image (try a PNG, JPEG, GIF or WebP file); the previous image is kept.`);
+    } catch (problem) {
+      this.fail(`${problem.message}; the previous image is kept.`);
       return;
     }
     // The reader's image joins the list, so that they can come back to it.
@@ -876,10 +864,8 @@ class Playground {
   }
 
   async setImage(blob, name, label) {
-    const { bitmap, originalWidth, originalHeight } = await decodeImage(blob, MAX_SIDE);
-    const { width, height } = bitmap;
+    const { rgba, width, height, originalWidth, originalHeight } = await readImage(blob, this.inCanvas, MAX_SIDE);
     const scaled = width !== originalWidth || height !== originalHeight;
-    const rgba = bitmapPixels(bitmap, this.inCanvas);
     const n = width * height;
     let grey = true;
     for (let i = 0; i < n && grey; i++) grey = rgba[4 * i] === rgba[4 * i + 1] && rgba[4 * i] === rgba[4 * i + 2];
@@ -932,6 +918,7 @@ class Playground {
     this.version++;
     const ms = (v) => `${v.toFixed(1)} ms`;
     const frequency = this.showFreq.checked ? `frequency response ${ms(t3 - t2)}` : "frequency response off";
+    this.root.dispatchEvent(new CustomEvent("playground-update", { bubbles: true })); // for slide.js
     this.status.textContent = `Updated in ${ms(t4 - t0)}: filtering ${ms(t1 - t0)} (${passes}), drawing ${ms(t2 - t1)}, ${frequency}, inspector ${ms(t4 - t3)}.`;
   }
 
@@ -966,9 +953,12 @@ class Playground {
     const mag = frequencyResponse(kernel, size);
     let peak = 0;
     let at = 0;
+    let least = Infinity;
     mag.forEach((v, i) => {
       if (v > peak) [peak, at] = [v, i];
+      if (v < least) least = v;
     });
+    const flat = peak - least <= FLAT * peak; // one gain everywhere: no frequency is the largest
     const rgba = new Uint8ClampedArray(FREQ_N * FREQ_N * 4);
     for (let i = 0; i < mag.length; i++) {
       const v = peak > 0 ? (255 * mag[i]) / peak : 0;
@@ -979,10 +969,10 @@ class Playground {
     const fy = (Math.floor(at / FREQ_N) - FREQ_N / 2) / FREQ_N;
     const fx = ((at % FREQ_N) - FREQ_N / 2) / FREQ_N;
     const kind = classifyKernel(kernel, size, mag);
-    this.frequency = { ...kind, fx, fy };
+    this.frequency = { ...kind, fx, fy, flat };
     // H(0, 0) is the sum of the weights, a real number: its sign is kept (a negative gain
     // inverts flat regions).
-    const largest = peak > 0 ? `, largest gain ${formatNumber(peak)} at fx ${formatNumber(fx)}, fy ${formatNumber(fy)} cycles/px` : "";
+    const largest = !(peak > 0) ? "" : flat ? `, gain ${formatNumber(peak)} at every frequency` : `, largest gain ${formatNumber(peak)} at fx ${formatNumber(fx)}, fy ${formatNumber(fy)} cycles/px`;
     const text = `Gain at zero frequency ${formatNumber(kind.dc)} (the sum of the weights)${largest}. ${describeKernel(kind)}`;
     this.freqNote.textContent = text;
     this.freqCanvas.setAttribute("aria-label", `Frequency response. ${text}`);
@@ -1051,7 +1041,7 @@ class Playground {
       for (let j = 0; j < k; j++) cols[j].textContent = minus(x + j - r);
       for (let i = 0; i < k; i++) rows[i].textContent = minus(y + i - r);
       cells.forEach((cell, n) => {
-        cell.textContent = compact(values[n]);
+        cell.textContent = compactNumber(values[n]);
         cell.className = [info.padded[n] ? "kp-pad" : "", n === centre ? "kp-centre" : ""].join(" ").trim();
       });
     }

@@ -4,7 +4,8 @@ A photo is filtered with Sobel's x kernel; a 3 × 3 convolution layer starting f
 random initialisation is trained with `torch.optim.SGD` to produce the same output. The figure
 shows the nine weights moving from their random start to Sobel's numbers, and the loss falling,
 with and without momentum. The script also writes the random start to `learn_start.json`, which
-the page loads, so that the page and this script begin from the same numbers.
+the page loads, so that the page and this script begin from the same numbers. `prepare` makes
+any photo into the layer's input as the page does with a photo of your own.
 
 Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-image==0.26.0 torch==2.13.0
 """
@@ -19,12 +20,25 @@ import torch.nn.functional as F
 from skimage import data
 from skimage.transform import downscale_local_mean
 
+
+def prepare(photo):
+    """A photo (grey (H, W) or colour (H, W, 3), values 0 to 255) as the layer's input: grey,
+    its centre square whose side is a multiple of 128, averaged over blocks to 128 × 128,
+    standardised to zero mean and unit variance. Shape (batch, channels, height, width)."""
+    if photo.ndim == 3:  # colour: ITU-R BT.601 weights, not rounded
+        photo = photo[..., :3] @ np.array([299, 587, 114]) / 1000
+    block = min(photo.shape) // 128
+    side = 128 * block
+    top, left = (photo.shape[0] - side) // 2, (photo.shape[1] - side) // 2
+    square = photo[top : top + side, left : left + side] / 255
+    image = torch.from_numpy(downscale_local_mean(square, (block, block)))
+    return ((image - image.mean()) / image.std(correction=0))[None, None]
+
+
 # -- the photo: the playground's 256 × 256 cameraman, averaged over 2 × 2 blocks to 128 × 128
 camera = downscale_local_mean(data.camera(), (2, 2)).round().astype(np.uint8)  # = camera.png
-pixels = downscale_local_mean(camera / 255, (2, 2))
-image = torch.from_numpy(pixels)
-image = (image - image.mean()) / image.std(correction=0)  # zero mean, unit variance
-x = image[None, None]  # (batch, channels, height, width)
+x = prepare(camera)  # for a photo of your own: prepare(skimage.io.imread("my_photo.jpg"))
+assert x.shape == (1, 1, 128, 128)
 
 # -- the target: the output of Sobel's x kernel (cross-correlation, no padding: 126 × 126)
 sobel_x = torch.tensor([[-1.0, 0, 1], [-2, 0, 2], [-1, 0, 1]], dtype=torch.float64)
