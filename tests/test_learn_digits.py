@@ -20,10 +20,8 @@ import numpy as np
 import pytest
 
 import browser as pages
-from browser import browser, serve
-from conftest import ROOT, snippet_module
+from conftest import snippet_module
 
-SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 TOLERANCE = 1e-9  # float64 on both sides; only the order of the sums differs
 STEPS = 30  # more than one epoch (26 mini-batches), so the second epoch's order is used too
 SETTINGS = [(0, 0.5, 4), (7, 0.1, 6), (3, 1.0, 2)]  # seed, learning rate, kernels
@@ -42,14 +40,6 @@ def snippet(tmp_path_factory):
         return snippet_module("learn/digits_cnn_in_pytorch.py")
     finally:
         os.chdir(here)
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not (SITE / "learn" / "index.html").is_file():
-        pytest.fail(f"no built learn page in {SITE}: run `make build` first", pytrace=False)
-    with serve(SITE) as base, browser() as instance:
-        yield base, instance
 
 
 def open_page(chromium, width: int = 1280):

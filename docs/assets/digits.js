@@ -17,8 +17,7 @@
 
 import { claim, el, field } from "./dom.js";
 import { fetchOk } from "./images.js";
-import { mulberry32 } from "./learn.js";
-import { formatNumber, minus, readNumber } from "./numbers.js";
+import { formatNumber, minus, mulberry32, readNumber } from "./numbers.js";
 
 export const DIGIT_MODES = {
   learned: "Kernels learned",

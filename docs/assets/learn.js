@@ -32,7 +32,7 @@ import { claim, el, field, whenReady } from "./dom.js";
 import { startDigits } from "./digits.js";
 import { acceptDrops, fetchOk, readImage } from "./images.js";
 import { FIXED, designedKernel } from "./kernels.js";
-import { formatNumber, minus, readNumber } from "./numbers.js";
+import { formatNumber, minus, mulberry32, readNumber } from "./numbers.js";
 
 const K = 3;
 const SIDE = 128; // the photo is averaged down to SIDE × SIDE
@@ -59,18 +59,6 @@ export const STARTS = {
   he: "He normal, N(0, 2/9), from this page's seed",
   noise: "Zeros plus small noise, U(−0.01, 0.01), from this page's seed",
 };
-
-/** A small seeded generator (mulberry32): uniform numbers in [0, 1). */
-export function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The nine starting weights for a scheme; `exported` is the snippet's start. */
 export function startKernel(scheme, seed, exported) {

@@ -1,4 +1,5 @@
-// Numbers as the site's widgets read them from the reader and write them back.
+// Numbers as the site's widgets read them from the reader and write them back, and the seeded
+// generator (mulberry32) that the pages and their PyTorch snippets share.
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
@@ -40,4 +41,16 @@ export function compactNumber(v) {
     text = a.toExponential(0).replace("+", "");
   }
   return `${v < 0 ? "−" : ""}${minus(text)}`;
+}
+
+/** A small seeded generator (mulberry32): uniform numbers in [0, 1). */
+export function mulberry32(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
