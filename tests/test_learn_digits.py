@@ -16,11 +16,14 @@ import math
 import os
 from pathlib import Path
 
+import matplotlib
 import numpy as np
 import pytest
 
 import browser as pages
 from conftest import snippet_module
+
+matplotlib.use("Agg")  # the snippet's figure is not shown; the environment is left as it was
 
 TOLERANCE = 1e-9  # float64 on both sides; only the order of the sums differs
 STEPS = 30  # more than one epoch (26 mini-batches), so the second epoch's order is used too
@@ -34,7 +37,6 @@ def snippet(tmp_path_factory):
     """The snippet, run once in an empty folder (it trains its ten seeds and writes its JSON)."""
     folder = tmp_path_factory.mktemp("digits")
     here = Path.cwd()
-    os.environ.setdefault("MPLBACKEND", "Agg")
     os.chdir(folder)
     try:
         return snippet_module("learn/digits_cnn_in_pytorch.py")
