@@ -163,6 +163,37 @@ def test_failing_snippet_names_file_line_and_page(tmp_path, caplog):
     assert not any(p.is_dir() and p.name != "tmp" for p in entries)
 
 
+def test_failing_snippet_names_each_embedding_place_once(tmp_path, caplog):
+    bad = "import math\n\nvalue = math.sqrt(-1)\n"
+    page = (
+        "# Page\n\n![Value {{ value demo/bad.py value }}](snippet:demo/bad.py#1)\n\n"
+        "{{ snippet demo/bad.py }}\n"
+    )
+    make_site(tmp_path, page, {"demo/bad.py": bad})
+    message = build_error(tmp_path, caplog)
+    assert "(embedded in docs/index.md:3, docs/index.md:5)" in message
+
+
+def test_every_bad_directive_of_an_edit_is_reported_at_once(tmp_path, caplog):
+    page = (
+        "# P\n\nSee {{ value demo/figs.py nope }}.\n\nAnd {{ value demo/figs.py gone }}.\n\n"
+        "![Fig](snippet:demo/figs.py#7)\n"
+    )
+    make_site(tmp_path, page, {"demo/figs.py": FIGURE_SNIPPET})
+    message = build_error(tmp_path, caplog)
+    assert "docs/index.md:3: demo/figs.py has no value 'nope'" in message
+    assert "docs/index.md:5: demo/figs.py has no value 'gone'" in message
+    assert "docs/index.md:7: demo/figs.py has 2 figure(s), not a figure 7" in message
+
+
+def test_every_missing_snippet_is_reported_at_once(tmp_path, caplog):
+    page = "# P\n\n{{ snippet demo/a.py }}\n\n{{ snippet demo/b.py }}\n\n{{ value demo/c.py x }}\n"
+    make_site(tmp_path, page, {"demo/figs.py": "x = 1\n"})
+    message = build_error(tmp_path, caplog)
+    for line, name in ((3, "a"), (5, "b"), (7, "c")):
+        assert f"docs/index.md:{line}: no snippet snippets/demo/{name}.py" in message
+
+
 @pytest.mark.parametrize(
     ("page", "expected"),
     [
