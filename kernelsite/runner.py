@@ -230,6 +230,7 @@ class Timings:
         return sum(self.seconds.get(s.id, default) for s in snippets) / jobs
 
     def save(self) -> None:
+        self.file.parent.mkdir(parents=True, exist_ok=True)  # the cache may have been removed
         tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(self.seconds, indent=0, sort_keys=True))
         tmp.replace(self.file)
@@ -246,15 +247,55 @@ def run_all(
     """Run every snippet that has no cache entry; return all results or raise SnippetError.
 
     A snippet is stopped when it has used ``cpu_limit`` seconds of CPU (a runaway), or when it
-    has run ``wall_limit`` seconds of wall-clock time (a hang)."""
+    has run ``wall_limit`` seconds of wall-clock time (a hang). A cache folder removed during
+    the run (``rm -rf .cache``) is made again, and the results it held are computed again."""
     cache_dir = cache_dir.resolve()
+    lost = CacheLoss(cache_dir, log)
+    results: dict[str, Result] = {}
+    todo = list(snippets)
+    for _ in range(3):  # removed again and again: three rounds at most
+        results.update(
+            _run_all(todo, len(snippets), cache_dir, jobs, cpu_limit, wall_limit, log, lost)
+        )
+        todo = [s for s in snippets if not (results[s.id].folder / "result.json").is_file()]
+        if not todo:
+            break
+        lost.rebuild()
+    return {s.id: results[s.id] for s in snippets}
+
+
+class CacheLoss:
+    """Notices a cache folder removed while a build uses it: says so once, and makes it again."""
+
+    def __init__(self, cache_dir: Path, log: Callable[[str], None]):
+        self.cache_dir, self.log, self.said = cache_dir, log, False
+
+    def rebuild(self) -> None:
+        if not self.said:
+            self.log(
+                f"the cache folder {self.cache_dir} was removed during the build: rebuilding it "
+                "(the snippets whose results it held run again)"
+            )
+            self.said = True
+        (self.cache_dir / "tmp").mkdir(parents=True, exist_ok=True)
+
+
+def _run_all(
+    snippets: list[Snippet],
+    total: int,
+    cache_dir: Path,
+    jobs: int | None,
+    cpu_limit: float,
+    wall_limit: float,
+    log: Callable[[str], None],
+    lost: CacheLoss,
+) -> dict[str, Result]:
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp_root = cache_dir / "tmp"
     tmp_root.mkdir(exist_ok=True)
     drop_orphans(tmp_root)
     jobs = jobs or os.cpu_count() or 1
     threads = max(1, (os.cpu_count() or 1) // jobs)
-    total = len(snippets)
     results: dict[str, Result] = {}
     failures: list[Failure] = []
     todo = []
@@ -280,6 +321,8 @@ def run_all(
                 while todo and len(running) < jobs:
                     snippet = todo.pop(0)
                     prefix = f"{os.getpid()}-{snippet.key}-"
+                    if not tmp_root.is_dir():
+                        lost.rebuild()
                     tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_root))
                     process = context.Process(
                         target=capture.run,
@@ -310,8 +353,20 @@ def run_all(
                             f"used {cpu_limit:.0f} s of CPU, the limit for one snippet: stopped "
                             "as a runaway (KERNELSITE_CPU_LIMIT)",
                         )
+                    elif not tmp.is_dir():  # the cache was removed under it: run it again
+                        del running[process]
+                        lost.rebuild()
+                        todo.insert(0, snippet)
+                        continue
                     else:
-                        outcome = _finish(snippet, tmp, process.exitcode, cache_dir)
+                        try:
+                            outcome = _finish(snippet, tmp, process.exitcode, cache_dir)
+                        except FileNotFoundError:  # the cache was removed while storing it
+                            del running[process]
+                            shutil.rmtree(tmp, ignore_errors=True)
+                            lost.rebuild()
+                            todo.insert(0, snippet)
+                            continue
                     del running[process]
                     shutil.rmtree(tmp, ignore_errors=True)
                     done = len(results) + len(failures) + 1

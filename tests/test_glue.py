@@ -275,6 +275,35 @@ def test_a_slow_snippet_is_not_a_failure(tmp_path):
     assert result.seconds >= 3 > result.cpu_seconds
 
 
+def test_a_cache_removed_during_the_build_is_rebuilt_with_one_line_saying_so(
+    tmp_path, caplog, monkeypatch
+):
+    # The second snippet removes the whole cache folder (once), as `rm -rf .cache` would while
+    # a build runs: its own result, the first one's and the timings are lost, none is to blame.
+    marker = tmp_path / "removed"
+    remover = f"""
+import pathlib, shutil
+marker = pathlib.Path({str(marker)!r})
+if not marker.exists():
+    marker.touch()
+    shutil.rmtree({str(tmp_path / ".cache")!r})
+x = 2
+"""
+    snippets = {"a/one.py": "x = 1\n", "a/two.py": remover, "a/three.py": "x = 3\n"}
+    page = "# P\n\n" + "\n\n".join(f"{{{{ value {name} x }}}}" for name in snippets) + "\n"
+    make_site(tmp_path, page, snippets)
+    monkeypatch.setenv("KERNELSITE_JOBS", "1")
+    with caplog.at_level("INFO"):
+        site = build_site(tmp_path)
+    assert marker.exists()
+    text = (site / "index.html").read_text(encoding="utf-8")
+    assert all(f"<p>{x}</p>" in text for x in "123")
+    lines = [r.getMessage() for r in caplog.records]
+    assert len([line for line in lines if "was removed during the build" in line]) == 1
+    assert not any("FAILED" in line or "Traceback" in line for line in lines)
+    assert (tmp_path / ".cache" / "snippets" / "times.json").is_file()
+
+
 def test_killed_build_leaves_no_temporary_folder_behind(tmp_path):
     orphan = tmp_path / "cache" / "tmp" / "999999999-abc-x"  # no process has this pid
     orphan.mkdir(parents=True)
