@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Visualising what ConvNets learn
+# # 8. Visualising what ConvNets learn
 #
 # Needs: pip install ipython==9.18.1 matplotlib==3.11.2 numpy==2.4.6 scikit-learn==1.9.1 \
 #     scipy==1.17.1 torch==2.13.0
