@@ -234,8 +234,11 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
             if not page.file.src_uri.endswith(".md"):  # a notebook: its figures, before search
                 site_dir, source = Path(config.site_dir), Path(page.file.abs_src_path)
                 html = notebook.figures(html, page.url, site_dir, source, self.pages)
-            key = self.pages.key("content", html)
-            return self.pages.cached(key, lambda: pagehtml.finish_html(html))
+            # The page that defines the glossary's terms gets no tooltips (front matter
+            # "tooltips: false"): there they would repeat the definition beside them.
+            tooltips = page.meta.get("tooltips", True) is not False
+            key = self.pages.key("content", html, str(tooltips))
+            return self.pages.cached(key, lambda: pagehtml.finish_html(html, tooltips))
         except ValueError as error:  # MathError, NotebookError
             return self.page_failed(page, error)
 

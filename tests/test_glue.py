@@ -22,8 +22,8 @@ from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 from PIL import Image
 
-from conftest import SNIPPETS, make_site, notebook_client, write
-from kernelsite import embed, mathml, notebook, runner, values
+from conftest import ROOT, SNIPPETS, make_site, notebook_client, write
+from kernelsite import embed, mathml, notebook, pagehtml, runner, values
 
 FIGURE_SNIPPET = '''
 """Two figures, a printed line, values, and a written file."""
@@ -638,6 +638,22 @@ def test_a_glossary_tooltip_is_kept_at_the_first_use_only():
         '<p><abbr title="A grid">kernel</abbr> and <abbr title="A stack">filter</abbr>, '
         "then kernels again.</p>"
     )
+
+
+def test_the_page_that_defines_the_terms_has_no_tooltips(tmp_path):
+    abbr = '<p><abbr title="A grid.">kernel</abbr> and <abbr title="B">bias</abbr></p>'
+    assert "<abbr" not in pagehtml.finish_html(abbr, tooltips=False)
+    assert "kernel and bias" in pagehtml.finish_html(abbr, tooltips=False)
+    page = (
+        "---\ntooltips: false\n---\n\n# Glossary\n\nkernel\n:   A grid.\n\n"
+        "{{ value demo/one.py x }}\n\n*[kernel]: A grid.\n"
+    )
+    make_site(tmp_path, page, {"demo/one.py": "x = 1\n"})
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(config.read_text().replace("attr_list,", "attr_list, abbr, def_list,"))
+    text = (build_site(tmp_path) / "index.html").read_text(encoding="utf-8")
+    assert "<dt>kernel</dt>" in text and "<abbr" not in text
+    assert (ROOT / "docs/glossary.md").read_text().startswith("---\ntooltips: false")
 
 
 def test_tables_scroll_in_a_keyboard_reachable_box():
