@@ -203,7 +203,9 @@ def code_block(
     if result.stdout.strip():
         out = result.stdout.rstrip("\n")
         out_fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", out)), default=0))
-        block = [f'{out_fence}text title="Output"', *out.split("\n"), out_fence]
+        # .snippet-output: printed lines wrap at the column's edge (site.css), code does not.
+        header = f'{out_fence}{{.text .snippet-output title="Output"}}'
+        block = [header, *out.split("\n"), out_fence]
         count = len(out.split("\n"))
         if count > OUTPUT_SHOWN_LINES:
             title = f'??? snippet "Printed output · {count} lines"'

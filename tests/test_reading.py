@@ -76,6 +76,25 @@ def test_no_table_cell_breaks_a_word_at_390_px(pages, chapter):
     assert broken == [], f"{chapter}: words split across lines in table cells: {broken[:10]}"
 
 
+def test_printed_output_wraps_at_390_px_and_code_keeps_its_lines(pages):
+    url, chromium = pages
+    page = chromium.new_page(viewport={"width": 390, "height": 844})
+    page.goto(url)  # the home page prints lines longer than a phone's column
+    found = page.evaluate(
+        """() => {
+          const sizes = (selector) => [...document.querySelectorAll(selector)]
+            .map((code) => ({scroll: code.scrollWidth, client: code.clientWidth,
+                             wrap: getComputedStyle(code).whiteSpace}));
+          return {output: sizes('.snippet-output pre > code'),
+                  code: sizes('.language-python pre > code')};
+        }"""
+    )
+    assert found["output"], "no printed output on the home page"
+    for block in found["output"]:
+        assert block["wrap"] == "pre-wrap" and block["scroll"] <= block["client"], found
+    assert all(block["wrap"] == "pre" for block in found["code"]), found["code"]
+
+
 # -- Figures follow the palette, and phones get the narrow layout ---------------------------------
 
 CHAPTERS = [
