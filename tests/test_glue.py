@@ -751,6 +751,38 @@ def test_dark_variant_recolours_background_and_ink_and_leaves_images_alone(tmp_p
     assert len(embedded[0]) == 1 and embedded[0] == embedded[1]
 
 
+def test_an_ink_on_paper_image_is_light_ink_on_the_dark_page(tmp_path):
+    # An edge map drawn with gray_r (black edges on white) would be a white box on a dark page:
+    # its dark variant draws light edges on black instead. Other colour maps are left alone.
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from kernelsite import figures
+
+    edges = np.zeros((40, 40))
+    edges[:, 18:22] = 1.0  # one vertical edge
+    fig, axes = plt.subplots(1, 2, figsize=(4, 2))
+    axes[0].imshow(edges, cmap="gray_r", vmin=0, vmax=1)
+    axes[1].imshow(edges, cmap="viridis", vmin=0, vmax=1)
+    names = figures.save_figure(fig, tmp_path, "fig1.png")
+    plt.close(fig)
+    light, dark = (
+        np.asarray(Image.open(tmp_path / name).convert("L")).astype(int)
+        for name in (names[0], figures.variant(names[0], dark=True))
+    )
+    height = light.shape[0]
+    for ax, reversed_ in ((axes[0], True), (axes[1], False)):
+        (x0, y0), (x1, y1) = ax.transData.transform([(2, 30), (8, 10)])  # paper, no edge
+        paper = (slice(height - round(y1), height - round(y0)), slice(round(x0), round(x1)))
+        (x0, y0), (x1, y1) = ax.transData.transform([(19, 30), (20.5, 10)])  # the edge
+        ink = (slice(height - round(y1), height - round(y0)), slice(round(x0), round(x1)))
+        if reversed_:
+            assert light[paper].mean() > 240 and light[ink].mean() < 20
+            assert dark[paper].mean() < 20 and dark[ink].mean() > 240
+        else:
+            assert abs(light[paper].mean() - dark[paper].mean()) < 3
+
+
 def saved_with_narrow_layout(fig, folder: Path) -> list[tuple[int, int]]:
     """Save ``fig`` as fig1.svg, check that it got a narrow layout in both palettes, and return
     the sizes of the wide and the narrow layout, in CSS px."""
