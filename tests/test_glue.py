@@ -656,6 +656,26 @@ def test_the_page_that_defines_the_terms_has_no_tooltips(tmp_path):
     assert (ROOT / "docs/glossary.md").read_text().startswith("---\ntooltips: false")
 
 
+def test_a_notebook_page_collapses_long_code_and_long_output_like_a_chapter():
+    def cell(lines: int) -> str:
+        code = "\n".join(f'<span class="n">x</span> = {i}' for i in range(lines))
+        return f'<div class="highlight-ipynb hl-python"><pre data-search-exclude>{code}</pre></div>'
+
+    def output(lines: int) -> str:
+        text = "\n".join(str(i) for i in range(lines)) + "\n"
+        return (
+            '<div class="jp-RenderedText jp-OutputArea-output" data-mime-type="text/plain" '
+            f'tabindex="0">\n<pre data-search-exclude>{text}</pre>\n</div>'
+        )
+
+    short = cell(notebook.CODE_SHOWN_LINES) + output(embed.OUTPUT_SHOWN_LINES)
+    assert notebook.collapse_long_cells(short) == short
+    long = notebook.collapse_long_cells(cell(40) + output(9))
+    assert long.count('<details class="notebook-collapsed">') == 2
+    assert "<summary>Code · 40 lines</summary>" in long
+    assert "<summary>Printed output · 9 lines</summary>" in long
+
+
 def test_tables_scroll_in_a_keyboard_reachable_box():
     from kernelsite.pagehtml import scrollable_tables
 

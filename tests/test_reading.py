@@ -186,7 +186,7 @@ def test_figures_are_light_in_the_light_palette_and_dark_in_the_dark_one(pages, 
 MAX_CHAPTER_HEIGHT = 12_000
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("chapter", [*CHAPTERS, "visualising/"])
 def test_a_chapter_is_at_most_12000_px_tall_at_1280_px(pages, chapter):
     url, chromium = pages
     page = chromium.new_page(viewport={"width": 1280, "height": 900})
