@@ -95,6 +95,37 @@ def test_printed_output_wraps_at_390_px_and_code_keeps_its_lines(pages):
     assert all(block["wrap"] == "pre" for block in found["code"]), found["code"]
 
 
+def test_notebook_output_wraps_between_words_at_390_px(pages):
+    url, chromium = pages
+    page = chromium.new_page(viewport={"width": 390, "height": 844})
+    page.goto(url + "visualising/")
+    broken = page.evaluate(
+        """() => {
+          const out = [];
+          for (const pre of document.querySelectorAll('.jp-RenderedText pre')) {
+            const width = pre.getBoundingClientRect().width;
+            const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              for (const word of node.textContent.matchAll(/\\S+/g)) {
+                const range = document.createRange();
+                range.setStart(node, word.index);
+                range.setEnd(node, word.index + word[0].length);
+                const rects = [...range.getClientRects()];
+                const tops = new Set(rects.map((r) => Math.round(r.top)));
+                const length = rects.reduce((sum, r) => sum + r.width, 0);
+                // a word longer than the line may break; a shorter one must not
+                if (tops.size > 1 && length < width / 2)
+                  out.push(word[0]);
+              }
+            }
+          }
+          return out;
+        }"""
+    )
+    page.close()
+    assert broken == [], f"words split across lines in printed output: {broken[:10]}"
+
+
 # -- Figures follow the palette, and phones get the narrow layout ---------------------------------
 
 CHAPTERS = [
