@@ -106,7 +106,8 @@ def test_notebook_output_wraps_between_words_at_390_px(pages):
             const width = pre.getBoundingClientRect().width;
             const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
             for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-              for (const word of node.textContent.matchAll(/\\S+/g)) {
+              // a break after a hyphen is fine: the parts between hyphens must stay whole
+              for (const word of node.textContent.matchAll(/[^\\s-]+/g)) {
                 const range = document.createRange();
                 range.setStart(node, word.index);
                 range.setEnd(node, word.index + word[0].length);
