@@ -236,6 +236,16 @@ class Timings:
         tmp.replace(self.file)
 
 
+def estimate(idle_seconds: float, load: float, cores: int) -> str:
+    """The time a run should take, from each snippet's last run time (on an idle machine), and
+    longer in proportion when other processes already keep the cores busy."""
+    text = f"about {idle_seconds:.0f} s on an idle machine"
+    if load > cores:
+        text += f"; the machine is busy (load {load:.1f} on {cores} cores): about "
+        text += f"{idle_seconds * (load + 1) / cores:.0f} s"
+    return text
+
+
 def run_all(
     snippets: list[Snippet],
     cache_dir: Path,
@@ -308,8 +318,8 @@ def _run_all(
     if todo:
         timings = Timings(cache_dir)
         log(
-            f"running {len(todo)} snippet(s), {jobs} at a time: about "
-            f"{timings.remaining(todo, jobs):.0f} s on an idle machine"
+            f"running {len(todo)} snippet(s), {jobs} at a time: "
+            + estimate(timings.remaining(todo, jobs), os.getloadavg()[0], os.cpu_count() or 1)
         )
         from kernelsite import capture  # imports matplotlib: only when a snippet has to run
 

@@ -304,6 +304,13 @@ x = 2
     assert (tmp_path / ".cache" / "snippets" / "times.json").is_file()
 
 
+def test_the_time_estimate_grows_with_the_load_it_starts_under():
+    assert runner.estimate(80, 0.5, 2) == "about 80 s on an idle machine"
+    busy = runner.estimate(80, 9.0, 2)
+    assert busy.startswith("about 80 s on an idle machine; the machine is busy (load 9.0")
+    assert busy.endswith("about 400 s")
+
+
 def test_killed_build_leaves_no_temporary_folder_behind(tmp_path):
     orphan = tmp_path / "cache" / "tmp" / "999999999-abc-x"  # no process has this pid
     orphan.mkdir(parents=True)
