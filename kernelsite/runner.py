@@ -216,7 +216,8 @@ def cpu_seconds_of(pid: int) -> float:
 
 
 class Timings:
-    """Each snippet's last run time, kept beside the cache, to estimate what a build has left."""
+    """Each snippet's last run time in CPU seconds per thread (its wall time on an idle machine),
+    kept beside the cache, to estimate what a build has left."""
 
     def __init__(self, cache_dir: Path):
         self.file = cache_dir / "times.json"
@@ -385,7 +386,8 @@ def _run_all(
                         log(f"[{done}/{total}] {snippet.id} FAILED after {elapsed:.1f} s")
                         continue
                     results[snippet.id] = outcome
-                    timings.seconds[snippet.id] = outcome.seconds
+                    # CPU time over its threads: its time on an idle machine, whatever the load
+                    timings.seconds[snippet.id] = outcome.cpu_seconds / threads
                     left = timings.remaining(todo, jobs)
                     eta = f", about {left:.0f} s left" if todo else ""
                     log(f"[{done}/{total}] {snippet.id} {outcome.seconds:.1f} s{eta}")
