@@ -165,7 +165,7 @@ plt.show()
 # (`register_forward_hook`) collect the same tensors. Each row below shares one colour scale:
 # black is zero, white the strongest response in that layer.
 
-# %% alt="The first test digit (top left) and the feature maps it produces: 8 maps of 16 by 16 pixels after conv1 in one row, and 16 maps of 8 by 8 pixels after conv2 and after conv3, each in two rows of 8. The conv1 maps are copies of the digit with different strokes highlighted; deeper maps are coarser blobs, and several are entirely black."
+# %% alt="The first test digit (top left) and the feature maps it produces: 8 maps of 16 by 16 pixels after conv1 in two rows of 4, and 16 maps of 8 by 8 pixels after conv2 and after conv3, each in a 4 by 4 block. The conv1 maps are copies of the digit with different strokes highlighted; deeper maps are coarser blobs, and several are entirely black."
 digit = x_test[0]
 maps = {
     "conv1": model[:2](digit[None])[0],  # (8, 16, 16)
@@ -177,7 +177,7 @@ for name, value in maps.items():
     print(f"{name}: {tuple(value.shape)}, {silent} of {len(value)} maps all zero for this digit")
 
 
-def mosaic(value, columns=8):
+def mosaic(value, columns=4):
     """The maps of one layer side by side, `columns` to a row, a blank pixel between them."""
     count, size, _ = value.shape
     tiles = np.full((-(-count // columns) * (size + 1) - 1, columns * (size + 1) - 1), np.nan)
@@ -187,17 +187,14 @@ def mosaic(value, columns=8):
     return tiles
 
 
-fig = plt.figure(figsize=(6.2, 4.1), layout="constrained")
-grid = fig.add_gridspec(3, 2, width_ratios=[1, 8.4], height_ratios=[1, 2, 2])
-ax = fig.add_subplot(grid[0, 0])
-ax.imshow(digit[0], cmap="gray", vmin=0, vmax=1)
-ax.set_title("input", fontsize=9)
-ax.set_axis_off()
-for row, (name, value) in enumerate(maps.items()):
-    ax = fig.add_subplot(grid[row, 1])
+fig, axes = plt.subplots(1, 4, figsize=(6.4, 2.2), width_ratios=[1, 4, 4, 4], layout="constrained")
+axes[0].imshow(digit[0], cmap="gray", vmin=0, vmax=1)
+axes[0].set_title("input", fontsize=9)
+for ax, (name, value) in zip(axes[1:], maps.items(), strict=True):
     ax.imshow(mosaic(value.detach().numpy()), cmap="gray", vmin=0, vmax=value.max().item())
     size = value.shape[-1]
-    ax.set_title(f"{name}: {len(value)} maps of {size}×{size}", fontsize=9, loc="left")
+    ax.set_title(f"{name}: {len(value)} maps\nof {size}×{size}", fontsize=9)
+for ax in axes:
     ax.set_axis_off()
 plt.show()
 
