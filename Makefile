@@ -65,7 +65,7 @@ $(FONT):
 	@rm -rf $(VENV)/fonts/tmp
 
 serve: $(STAMP) $(FONT)
-	@echo "==> Building, then serving at http://127.0.0.1:8000 (first build about a minute)"
+	@echo "==> Building, then serving at http://127.0.0.1:8000 (the build prints its own estimate, then the time left)"
 	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:8000
 
 build: $(STAMP) $(FONT)

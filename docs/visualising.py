@@ -1,5 +1,5 @@
 # %% [markdown]
-# # Visualising what ConvNets learn
+# # 8. Visualising what ConvNets learn
 #
 # Needs: pip install ipython==9.18.1 matplotlib==3.11.2 numpy==2.4.6 scikit-learn==1.9.1 \
 #     scipy==1.17.1 torch==2.13.0
@@ -165,7 +165,7 @@ plt.show()
 # (`register_forward_hook`) collect the same tensors. Each row below shares one colour scale:
 # black is zero, white the strongest response in that layer.
 
-# %% alt="The first test digit (top left) and the feature maps it produces: 8 maps of 16 by 16 pixels after conv1, and 16 maps of 8 by 8 pixels after conv2 and after conv3. The conv1 maps are copies of the digit with different strokes highlighted; deeper maps are coarser blobs, and several are entirely black."
+# %% alt="The first test digit (top left) and the feature maps it produces: 8 maps of 16 by 16 pixels after conv1 in two rows of 4, and 16 maps of 8 by 8 pixels after conv2 and after conv3, each in a 4 by 4 block. The conv1 maps are copies of the digit with different strokes highlighted; deeper maps are coarser blobs, and several are entirely black."
 digit = x_test[0]
 maps = {
     "conv1": model[:2](digit[None])[0],  # (8, 16, 16)
@@ -176,18 +176,26 @@ for name, value in maps.items():
     silent = (value.amax((1, 2)) == 0).sum().item()
     print(f"{name}: {tuple(value.shape)}, {silent} of {len(value)} maps all zero for this digit")
 
-fig, axes = plt.subplots(3, 17, figsize=(11, 2.4))
-for ax in axes.flat:
-    ax.set_xticks([])
-    ax.set_yticks([])
-    ax.set_frame_on(False)
-axes[0, 0].imshow(digit[0], cmap="gray", vmin=0, vmax=1)
-axes[0, 0].set_title("input", fontsize=9)
-for row, (name, value) in enumerate(maps.items()):
-    for c in range(len(value)):
-        axes[row, c + 1].imshow(value[c], cmap="gray", vmin=0, vmax=value.max())
+
+def mosaic(value, columns=4):
+    """The maps of one layer side by side, `columns` to a row, a blank pixel between them."""
+    count, size, _ = value.shape
+    tiles = np.full((-(-count // columns) * (size + 1) - 1, columns * (size + 1) - 1), np.nan)
+    for c in range(count):
+        top, left = (c // columns) * (size + 1), (c % columns) * (size + 1)
+        tiles[top : top + size, left : left + size] = value[c]
+    return tiles
+
+
+fig, axes = plt.subplots(1, 4, figsize=(6.4, 2.2), width_ratios=[1, 4, 4, 4], layout="constrained")
+axes[0].imshow(digit[0], cmap="gray", vmin=0, vmax=1)
+axes[0].set_title("input", fontsize=9)
+for ax, (name, value) in zip(axes[1:], maps.items(), strict=True):
+    ax.imshow(mosaic(value.detach().numpy()), cmap="gray", vmin=0, vmax=value.max().item())
     size = value.shape[-1]
-    axes[row, 1].set_title(f"{name}: {len(value)} maps of {size}×{size}", fontsize=9, loc="left")
+    ax.set_title(f"{name}: {len(value)} maps\nof {size}×{size}", fontsize=9)
+for ax in axes:
+    ax.set_axis_off()
 plt.show()
 
 # %% [markdown]

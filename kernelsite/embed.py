@@ -61,6 +61,14 @@ class EmbedError(Exception):
         return f"{self.page}:{self.line}: {self.message}"
 
 
+class EmbedErrors(ValueError):
+    """Every bad directive of a page, reported at once (one line each, in page order)."""
+
+    def __init__(self, errors: list[EmbedError]):
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
 def directives(markdown: str) -> list[tuple[str, re.Match]]:
     """(kind, match) of every directive of a page outside code, in page order."""
     protected = [m.span() for m in CODE.finditer(markdown)]
@@ -203,7 +211,9 @@ def code_block(
     if result.stdout.strip():
         out = result.stdout.rstrip("\n")
         out_fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", out)), default=0))
-        block = [f'{out_fence}text title="Output"', *out.split("\n"), out_fence]
+        # .snippet-output: printed lines wrap at the column's edge (site.css), code does not.
+        header = f'{out_fence}{{.text .snippet-output title="Output"}}'
+        block = [header, *out.split("\n"), out_fence]
         count = len(out.split("\n"))
         if count > OUTPUT_SHOWN_LINES:
             title = f'??? snippet "Printed output · {count} lines"'
@@ -329,12 +339,19 @@ def render(
 
     replace = {"block": block, "value": indented_value, "link": link}
     found = directives(markdown)
-    for opening in malformed(markdown, found):
-        raise error(opening, f"malformed directive: {markdown[opening.start() :][:60]!r}")
+    errors = [
+        error(opening, f"malformed directive: {markdown[opening.start() :][:60]!r}")
+        for opening in malformed(markdown, found)
+    ]
     out, end = [], 0
     for kind, match in found:
         if match.start() < end:  # a value inside a link's text: the link replaced it
             continue
-        out += [markdown[end : match.start()], replace[kind](match)]
+        try:
+            out += [markdown[end : match.start()], replace[kind](match)]
+        except EmbedError as problem:  # every bad directive is reported, not only the first
+            errors.append(problem)
         end = match.end()
+    if errors:
+        raise EmbedErrors(sorted(errors, key=lambda e: e.line))
     return "".join(out) + markdown[end:]

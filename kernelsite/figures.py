@@ -287,10 +287,18 @@ def _drawn_beside(ax):
             yield from tick.get_children()
 
 
+# Grey colour maps that draw dark ink on white paper (edge maps, digits): in the dark palette
+# their reversed map draws light ink on the dark page, instead of a white box.
+INK_MAPS = ("gray_r", "Greys", "binary")
+
+
 def dark_palette(fig, renderer) -> None:
     """Recolour a drawn figure, in place, for a dark page: backgrounds dark, black ink light,
     white boxes dark; colours kept (lines lightened if too dark to see); images, colour maps,
-    and text drawn on them, untouched."""
+    and text drawn on them, untouched, except ink-on-paper greys (INK_MAPS), reversed."""
+    for image in fig.findobj(AxesImage):
+        if image.get_cmap().name in INK_MAPS:
+            image.set_cmap(image.get_cmap().reversed())
     artists = list({id(a): a for a in fig.findobj()}.values())
     # ticks, tick labels, axis labels and titles are drawn beside the axes, on the background;
     # a legend and what it holds follow the palette

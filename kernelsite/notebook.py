@@ -11,6 +11,7 @@ MathJax and Mermaid from a CDN, leaves ``$…$`` maths as raw text, gives every 
 - publishes each figure as files beside the page, in both palettes and, when it needs one, in a
   phone layout, like the snippets' figures (the kernels draw them: see ``notebookfigures``);
 - numbers cells deterministically, so rebuilding gives the same bytes;
+- collapses long code cells and long printed output, one click away, like the chapters' code;
 - adds download links for the walkthrough as ``.py`` and as ``.ipynb``.
 """
 
@@ -28,7 +29,7 @@ import jupytext
 
 from kernelsite import notebookfigures
 from kernelsite.downloads import notebook_json
-from kernelsite.embed import picture_html
+from kernelsite.embed import OUTPUT_SHOWN_LINES, picture_html
 from kernelsite.figurefiles import Figure, palette_png
 from kernelsite.mathml import to_mathml
 from kernelsite.pagecache import PageCache
@@ -182,6 +183,38 @@ def _figures(page_html: str, source: Path, placed: dict) -> str:
     return "".join(out) + page_html[end:]
 
 
+# Like a chapter (embed.code_block): code longer than this many lines, and printed output longer
+# than embed.OUTPUT_SHOWN_LINES, are one click away; the prose and the figures carry the page.
+CODE_SHOWN_LINES = 12
+CODE_CELL = re.compile(r'(<div class="highlight-ipynb hl-python">)(<pre\b.*?</pre>)', re.DOTALL)
+TEXT_OUTPUT = re.compile(
+    r'(<div class="jp-RenderedText jp-OutputArea-output" data-mime-type="text/plain"[^>]*>\s*)'
+    r"(<pre\b.*?</pre>)",
+    re.DOTALL,
+)
+
+
+def collapse_long_cells(page_html: str) -> str:
+    """Put each long code cell and each long printed output in a closed ``<details>`` whose
+    summary says what it holds and how many lines."""
+
+    def collapsed(kind: str, shown: int):
+        def replace(match: re.Match) -> str:
+            text = re.sub(r"<[^>]*>", "", match[2]).rstrip("\n")
+            lines = text.count("\n") + 1
+            if lines <= shown:
+                return match[0]
+            return (
+                f'{match[1]}<details class="notebook-collapsed"><summary>{kind} · {lines} lines'
+                f"</summary>{match[2]}</details>"
+            )
+
+        return replace
+
+    page_html = CODE_CELL.sub(collapsed("Code", CODE_SHOWN_LINES), page_html)
+    return TEXT_OUTPUT.sub(collapsed("Printed output", OUTPUT_SHOWN_LINES), page_html)
+
+
 def _downloads(page_html: str, source: Path, page_dir: Path, notebook: str) -> str:
     """Write the notebook version next to the page and link both files under the title."""
     (page_dir / f"{source.stem}.ipynb").write_text(notebook, encoding="utf-8")
@@ -201,8 +234,8 @@ def figures(
 ) -> str:
     """A rendered notebook's content (before the search index reads it) with its figures
     published beside the page (in ``url_folder`` below ``site_dir``: see paths.PagePaths), their
-    alt text, and
-    numbered cells. With a ``cache``, the markup is reused while its input is unchanged."""
+    alt text, numbered cells and long cells collapsed. With a ``cache``, the markup is reused
+    while its input is unchanged."""
     page_dir = site_dir / url_folder
     page_dir.mkdir(parents=True, exist_ok=True)
     placed = figure_files(content)
@@ -210,7 +243,10 @@ def figures(
         for name, data in files.items():
             (page_dir / name).write_bytes(data)
     text = source.read_text(encoding="utf-8")
-    markup = functools.partial(_figures, content, source, placed)
+
+    def markup() -> str:
+        return collapse_long_cells(_figures(content, source, placed))
+
     return _cached(cache, "notebook-figures", markup, content, text)
 
 

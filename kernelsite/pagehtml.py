@@ -37,13 +37,14 @@ def error_page(messages: list[str]) -> str:
     )
 
 
-def first_tooltips_only(html: str) -> str:
+def first_tooltips_only(html: str, tooltips: bool = True) -> str:
     """Keep a glossary term's tooltip at its first use on a page; later uses are plain text
-    (an underline on every "kernel" would carry no signal)."""
+    (an underline on every "kernel" would carry no signal). ``tooltips=False`` (the glossary,
+    which defines every term in its text): none at all."""
     seen: set[str] = set()
 
     def keep_first(match: re.Match) -> str:
-        if match[1] in seen:
+        if match[1] in seen or not tooltips:
             return match[2]
         seen.add(match[1])
         return match[0]
@@ -78,8 +79,9 @@ def focusable_code_blocks(html: str) -> str:
     return CODE_BLOCK.sub(r'\1 tabindex="0">', html)
 
 
-def finish_html(html: str) -> str:
+def finish_html(html: str, tooltips: bool = True) -> str:
+    """``tooltips``: whether glossary terms keep a tooltip (their first use) on this page."""
     # Code and printed output stay out of the search index, which every page downloads.
     html = focusable_code_blocks(html)
     html = SEARCH_EXCLUDED.sub(lambda m: f"{m[0]} data-search-exclude", html)
-    return mathml.render(scrollable_tables(first_tooltips_only(html)))
+    return mathml.render(scrollable_tables(first_tooltips_only(html, tooltips)))

@@ -190,13 +190,19 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
         """Where each snippet is embedded ("docs/<page>:<line>"); a page naming a snippet that
         does not exist fails the build."""
         embedded: dict[str, list[str]] = {}
+        missing = []
         for page in files.documentation_pages():
             if not page.src_uri.endswith(".md"):
                 continue
             for snippet_id, line in embed.references(Path(page.abs_src_path).read_text("utf-8")):
+                where = f"docs/{page.src_uri}:{line}"
                 if snippet_id not in known:
-                    self.fail(f"docs/{page.src_uri}:{line}: no snippet snippets/{snippet_id}")
-                embedded.setdefault(snippet_id, []).append(f"docs/{page.src_uri}:{line}")
+                    missing.append(f"{where}: no snippet snippets/{snippet_id}")
+                places = embedded.setdefault(snippet_id, [])
+                if where not in places:  # several directives on one line: one place
+                    places.append(where)
+        if missing:  # every missing snippet at once, not only the first
+            self.fail("\n".join(dict.fromkeys(missing)))
         return embedded
 
     def run(self, snippets: list[runner.Snippet], files, config) -> dict[str, runner.Result]:
@@ -261,9 +267,10 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
             return embed.render(
                 markdown, page.file.src_uri, self.results, config.use_directory_urls
             )
-        except embed.EmbedError as error:
-            self.fail(f"docs/{error}")
-            return pagehtml.error_page([f"docs/{error}"])
+        except embed.EmbedErrors as error:
+            lines = [f"docs/{e}" for e in error.errors]
+            self.fail("\n".join(lines))
+            return pagehtml.error_page(lines)
 
     def on_page_content(self, html, page, config, files):
         try:
@@ -271,8 +278,11 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
                 site_dir, source = Path(config.site_dir), Path(page.file.abs_src_path)
                 folder = paths.PagePaths(page.file.src_uri, config.use_directory_urls).url_folder
                 html = notebook.figures(html, folder, site_dir, source, self.pages)
-            key = self.pages.key("content", html)
-            return self.pages.cached(key, lambda: pagehtml.finish_html(html))
+            # The page that defines the glossary's terms gets no tooltips (front matter
+            # "tooltips: false"): there they would repeat the definition beside them.
+            tooltips = page.meta.get("tooltips", True) is not False
+            key = self.pages.key("content", html, str(tooltips))
+            return self.pages.cached(key, lambda: pagehtml.finish_html(html, tooltips))
         except ValueError as error:  # MathError, NotebookError
             return self.page_failed(page, error)
 

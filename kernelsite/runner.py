@@ -251,7 +251,8 @@ def cpu_seconds_of(pid: int) -> float:
 
 
 class Timings:
-    """Each snippet's last run time, kept beside the cache, to estimate what a build has left."""
+    """Each snippet's last run time in CPU seconds per thread (its wall time on an idle machine),
+    kept beside the cache, to estimate what a build has left."""
 
     def __init__(self, cache_dir: Path):
         self.file = cache_dir / "times.json"
@@ -265,9 +266,20 @@ class Timings:
         return sum(self.seconds.get(s.id, default) for s in snippets) / jobs
 
     def save(self) -> None:
+        self.file.parent.mkdir(parents=True, exist_ok=True)  # the cache may have been removed
         tmp = self.file.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_text(json.dumps(self.seconds, indent=0, sort_keys=True))
         tmp.replace(self.file)
+
+
+def estimate(idle_seconds: float, load: float, cores: int) -> str:
+    """The time a run should take, from each snippet's last run time (on an idle machine), and
+    longer in proportion when other processes already keep the cores busy."""
+    text = f"about {idle_seconds:.0f} s on an idle machine"
+    if load > cores:
+        text += f"; the machine is busy (load {load:.1f} on {cores} cores): about "
+        text += f"{idle_seconds * (load + 1) / cores:.0f} s"
+    return text
 
 
 def run_all(
@@ -284,15 +296,69 @@ def run_all(
 
     A snippet is stopped when it has used ``cpu_limit`` seconds of CPU (a runaway), or when it
     has run ``wall_limit`` seconds of wall-clock time (a hang). Each runs with ``threads``
-    threads (default: its share of the cores) and these ``environment`` variables set."""
+    threads (default: its share of the cores) and these ``environment`` variables set. A cache
+    folder removed during the run (``rm -rf .cache``) is made again, and the results it held
+    are computed again."""
     cache_dir = cache_dir.resolve()
+    lost = CacheLoss(cache_dir, log)
+    results: dict[str, Result] = {}
+    todo = list(snippets)
+    for _ in range(3):  # removed again and again: three rounds at most
+        results.update(
+            _run_all(
+                todo,
+                len(snippets),
+                cache_dir,
+                jobs,
+                cpu_limit,
+                wall_limit,
+                log,
+                lost,
+                threads,
+                environment,
+            )
+        )
+        todo = [s for s in snippets if not (results[s.id].folder / "result.json").is_file()]
+        if not todo:
+            break
+        lost.rebuild()
+    return {s.id: results[s.id] for s in snippets}
+
+
+class CacheLoss:
+    """Notices a cache folder removed while a build uses it: says so once, and makes it again."""
+
+    def __init__(self, cache_dir: Path, log: Callable[[str], None]):
+        self.cache_dir, self.log, self.said = cache_dir, log, False
+
+    def rebuild(self) -> None:
+        if not self.said:
+            self.log(
+                f"the cache folder {self.cache_dir} was removed during the build: rebuilding it "
+                "(the snippets whose results it held run again)"
+            )
+            self.said = True
+        (self.cache_dir / "tmp").mkdir(parents=True, exist_ok=True)
+
+
+def _run_all(
+    snippets: list[Snippet],
+    total: int,
+    cache_dir: Path,
+    jobs: int | None,
+    cpu_limit: float,
+    wall_limit: float,
+    log: Callable[[str], None],
+    lost: CacheLoss,
+    threads: int | None,
+    environment: dict[str, str] | None,
+) -> dict[str, Result]:
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp_root = cache_dir / "tmp"
     tmp_root.mkdir(exist_ok=True)
     drop_orphans(tmp_root)
     jobs = jobs or os.cpu_count() or 1
     threads = threads or max(1, (os.cpu_count() or 1) // jobs)
-    total = len(snippets)
     results = cached_results(snippets, cache_dir)
     for number, snippet_id in enumerate(results, start=1):
         log(f"[{number}/{total}] {snippet_id} (cached)")
@@ -301,8 +367,8 @@ def run_all(
     if todo:
         timings = Timings(cache_dir)
         log(
-            f"running {len(todo)} snippet(s), {jobs} at a time: about "
-            f"{timings.remaining(todo, jobs):.0f} s on an idle machine"
+            f"running {len(todo)} snippet(s), {jobs} at a time: "
+            + estimate(timings.remaining(todo, jobs), os.getloadavg()[0], os.cpu_count() or 1)
         )
         from kernelsite import capture  # imports matplotlib: only when a snippet has to run
 
@@ -314,6 +380,8 @@ def run_all(
                 while todo and len(running) < jobs:
                     snippet = todo.pop(0)
                     prefix = f"{os.getpid()}-{snippet.key}-"
+                    if not tmp_root.is_dir():
+                        lost.rebuild()
                     tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_root))
                     process = context.Process(
                         target=capture.run,
@@ -344,8 +412,20 @@ def run_all(
                             f"used {cpu_limit:.0f} s of CPU, the limit for one snippet: stopped "
                             "as a runaway (KERNELSITE_CPU_LIMIT)",
                         )
+                    elif not tmp.is_dir():  # the cache was removed under it: run it again
+                        del running[process]
+                        lost.rebuild()
+                        todo.insert(0, snippet)
+                        continue
                     else:
-                        outcome = _finish(snippet, tmp, process.exitcode, cache_dir)
+                        try:
+                            outcome = _finish(snippet, tmp, process.exitcode, cache_dir)
+                        except FileNotFoundError:  # the cache was removed while storing it
+                            del running[process]
+                            shutil.rmtree(tmp, ignore_errors=True)
+                            lost.rebuild()
+                            todo.insert(0, snippet)
+                            continue
                     del running[process]
                     shutil.rmtree(tmp, ignore_errors=True)
                     done = len(results) + len(failures) + 1
@@ -354,7 +434,8 @@ def run_all(
                         log(f"[{done}/{total}] {snippet.id} FAILED after {elapsed:.1f} s")
                         continue
                     results[snippet.id] = outcome
-                    timings.seconds[snippet.id] = outcome.seconds
+                    # CPU time over its threads: its time on an idle machine, whatever the load
+                    timings.seconds[snippet.id] = outcome.cpu_seconds / threads
                     left = timings.remaining(todo, jobs)
                     eta = f", about {left:.0f} s left" if todo else ""
                     log(f"[{done}/{total}] {snippet.id} {outcome.seconds:.1f} s{eta}")

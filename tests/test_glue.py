@@ -20,8 +20,8 @@ import pytest
 from mkdocs.exceptions import Abort
 from PIL import Image
 
-from conftest import SNIPPETS, build_site, make_site, notebook_client, write
-from kernelsite import embed, figurefiles, mathml, notebook, runner, values
+from conftest import ROOT, SNIPPETS, build_site, make_site, notebook_client, write
+from kernelsite import embed, figurefiles, mathml, notebook, pagehtml, runner, values
 
 FIGURE_SNIPPET = '''
 """Two figures, a printed line, values, and a written file."""
@@ -156,6 +156,37 @@ def test_failing_snippet_names_file_line_and_page(tmp_path, caplog):
     assert not any(p.is_dir() and p.name != "tmp" for p in entries)
 
 
+def test_failing_snippet_names_each_embedding_place_once(tmp_path, caplog):
+    bad = "import math\n\nvalue = math.sqrt(-1)\n"
+    page = (
+        "# Page\n\n![Value {{ value demo/bad.py value }}](snippet:demo/bad.py#1)\n\n"
+        "{{ snippet demo/bad.py }}\n"
+    )
+    make_site(tmp_path, page, {"demo/bad.py": bad})
+    message = build_error(tmp_path, caplog)
+    assert "(embedded in docs/index.md:3, docs/index.md:5)" in message
+
+
+def test_every_bad_directive_of_an_edit_is_reported_at_once(tmp_path, caplog):
+    page = (
+        "# P\n\nSee {{ value demo/figs.py nope }}.\n\nAnd {{ value demo/figs.py gone }}.\n\n"
+        "![Fig](snippet:demo/figs.py#7)\n"
+    )
+    make_site(tmp_path, page, {"demo/figs.py": FIGURE_SNIPPET})
+    message = build_error(tmp_path, caplog)
+    assert "docs/index.md:3: demo/figs.py has no value 'nope'" in message
+    assert "docs/index.md:5: demo/figs.py has no value 'gone'" in message
+    assert "docs/index.md:7: demo/figs.py has 2 figure(s), not a figure 7" in message
+
+
+def test_every_missing_snippet_is_reported_at_once(tmp_path, caplog):
+    page = "# P\n\n{{ snippet demo/a.py }}\n\n{{ snippet demo/b.py }}\n\n{{ value demo/c.py x }}\n"
+    make_site(tmp_path, page, {"demo/figs.py": "x = 1\n"})
+    message = build_error(tmp_path, caplog)
+    for line, name in ((3, "a"), (5, "b"), (7, "c")):
+        assert f"docs/index.md:{line}: no snippet snippets/demo/{name}.py" in message
+
+
 @pytest.mark.parametrize(
     ("page", "expected"),
     [
@@ -235,6 +266,42 @@ def test_a_slow_snippet_is_not_a_failure(tmp_path):
     result = run(tmp_path, cpu_limit=1.0)["slow/patient.py"]
     assert result.values["done"] is True
     assert result.seconds >= 3 > result.cpu_seconds
+
+
+def test_a_cache_removed_during_the_build_is_rebuilt_with_one_line_saying_so(
+    tmp_path, caplog, monkeypatch
+):
+    # The second snippet removes the whole cache folder (once), as `rm -rf .cache` would while
+    # a build runs: its own result, the first one's and the timings are lost, none is to blame.
+    marker = tmp_path / "removed"
+    remover = f"""
+import pathlib, shutil
+marker = pathlib.Path({str(marker)!r})
+if not marker.exists():
+    marker.touch()
+    shutil.rmtree({str(tmp_path / ".cache")!r})
+x = 2
+"""
+    snippets = {"a/one.py": "x = 1\n", "a/two.py": remover, "a/three.py": "x = 3\n"}
+    page = "# P\n\n" + "\n\n".join(f"{{{{ value {name} x }}}}" for name in snippets) + "\n"
+    make_site(tmp_path, page, snippets)
+    monkeypatch.setenv("KERNELSITE_JOBS", "1")
+    with caplog.at_level("INFO"):
+        site = build_site(tmp_path)
+    assert marker.exists()
+    text = (site / "index.html").read_text(encoding="utf-8")
+    assert all(f"<p>{x}</p>" in text for x in "123")
+    lines = [r.getMessage() for r in caplog.records]
+    assert len([line for line in lines if "was removed during the build" in line]) == 1
+    assert not any("FAILED" in line or "Traceback" in line for line in lines)
+    assert (tmp_path / ".cache" / "snippets" / "times.json").is_file()
+
+
+def test_the_time_estimate_grows_with_the_load_it_starts_under():
+    assert runner.estimate(80, 0.5, 2) == "about 80 s on an idle machine"
+    busy = runner.estimate(80, 9.0, 2)
+    assert busy.startswith("about 80 s on an idle machine; the machine is busy (load 9.0")
+    assert busy.endswith("about 400 s")
 
 
 def test_killed_build_leaves_no_temporary_folder_behind(tmp_path):
@@ -573,6 +640,42 @@ def test_a_glossary_tooltip_is_kept_at_the_first_use_only():
     )
 
 
+def test_the_page_that_defines_the_terms_has_no_tooltips(tmp_path):
+    abbr = '<p><abbr title="A grid.">kernel</abbr> and <abbr title="B">bias</abbr></p>'
+    assert "<abbr" not in pagehtml.finish_html(abbr, tooltips=False)
+    assert "kernel and bias" in pagehtml.finish_html(abbr, tooltips=False)
+    page = (
+        "---\ntooltips: false\n---\n\n# Glossary\n\nkernel\n:   A grid.\n\n"
+        "{{ value demo/one.py x }}\n\n*[kernel]: A grid.\n"
+    )
+    make_site(tmp_path, page, {"demo/one.py": "x = 1\n"})
+    config = tmp_path / "mkdocs.yml"
+    config.write_text(config.read_text().replace("attr_list,", "attr_list, abbr, def_list,"))
+    text = (build_site(tmp_path) / "index.html").read_text(encoding="utf-8")
+    assert "<dt>kernel</dt>" in text and "<abbr" not in text
+    assert (ROOT / "docs/glossary.md").read_text().startswith("---\ntooltips: false")
+
+
+def test_a_notebook_page_collapses_long_code_and_long_output_like_a_chapter():
+    def cell(lines: int) -> str:
+        code = "\n".join(f'<span class="n">x</span> = {i}' for i in range(lines))
+        return f'<div class="highlight-ipynb hl-python"><pre data-search-exclude>{code}</pre></div>'
+
+    def output(lines: int) -> str:
+        text = "\n".join(str(i) for i in range(lines)) + "\n"
+        return (
+            '<div class="jp-RenderedText jp-OutputArea-output" data-mime-type="text/plain" '
+            f'tabindex="0">\n<pre data-search-exclude>{text}</pre>\n</div>'
+        )
+
+    short = cell(notebook.CODE_SHOWN_LINES) + output(embed.OUTPUT_SHOWN_LINES)
+    assert notebook.collapse_long_cells(short) == short
+    long = notebook.collapse_long_cells(cell(40) + output(9))
+    assert long.count('<details class="notebook-collapsed">') == 2
+    assert "<summary>Code · 40 lines</summary>" in long
+    assert "<summary>Printed output · 9 lines</summary>" in long
+
+
 def test_tables_scroll_in_a_keyboard_reachable_box():
     from kernelsite.pagehtml import scrollable_tables
 
@@ -666,6 +769,38 @@ def test_dark_variant_recolours_background_and_ink_and_leaves_images_alone(tmp_p
         for name in ("fig2.svg", "fig2.dark.svg")
     ]
     assert len(embedded[0]) == 1 and embedded[0] == embedded[1]
+
+
+def test_an_ink_on_paper_image_is_light_ink_on_the_dark_page(tmp_path):
+    # An edge map drawn with gray_r (black edges on white) would be a white box on a dark page:
+    # its dark variant draws light edges on black instead. Other colour maps are left alone.
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from kernelsite import figures
+
+    edges = np.zeros((40, 40))
+    edges[:, 18:22] = 1.0  # one vertical edge
+    fig, axes = plt.subplots(1, 2, figsize=(4, 2))
+    axes[0].imshow(edges, cmap="gray_r", vmin=0, vmax=1)
+    axes[1].imshow(edges, cmap="viridis", vmin=0, vmax=1)
+    names = figures.save_figure(fig, tmp_path, "fig1.png")
+    plt.close(fig)
+    light, dark = (
+        np.asarray(Image.open(tmp_path / name).convert("L")).astype(int)
+        for name in (names[0], figures.variant(names[0], dark=True))
+    )
+    height = light.shape[0]
+    for ax, reversed_ in ((axes[0], True), (axes[1], False)):
+        (x0, y0), (x1, y1) = ax.transData.transform([(2, 30), (8, 10)])  # paper, no edge
+        paper = (slice(height - round(y1), height - round(y0)), slice(round(x0), round(x1)))
+        (x0, y0), (x1, y1) = ax.transData.transform([(19, 30), (20.5, 10)])  # the edge
+        ink = (slice(height - round(y1), height - round(y0)), slice(round(x0), round(x1)))
+        if reversed_:
+            assert light[paper].mean() > 240 and light[ink].mean() < 20
+            assert dark[paper].mean() < 20 and dark[ink].mean() > 240
+        else:
+            assert abs(light[paper].mean() - dark[paper].mean()) < 3
 
 
 def saved_with_narrow_layout(fig, folder: Path) -> list[tuple[int, int]]:

@@ -62,6 +62,57 @@ def test_no_table_cell_breaks_a_word_at_390_px(chromium, chapter):
     assert broken == [], f"{chapter}: words split across lines in table cells: {broken[:10]}"
 
 
+def test_printed_output_wraps_at_390_px_and_code_keeps_its_lines(chromium):
+    url, chromium = chromium
+    page = chromium.new_page(viewport={"width": 390, "height": 844})
+    page.goto(url)  # the home page prints lines longer than a phone's column
+    found = page.evaluate(
+        """() => {
+          const sizes = (selector) => [...document.querySelectorAll(selector)]
+            .map((code) => ({scroll: code.scrollWidth, client: code.clientWidth,
+                             wrap: getComputedStyle(code).whiteSpace}));
+          return {output: sizes('.snippet-output pre > code'),
+                  code: sizes('.language-python pre > code')};
+        }"""
+    )
+    assert found["output"], "no printed output on the home page"
+    for block in found["output"]:
+        assert block["wrap"] == "pre-wrap" and block["scroll"] <= block["client"], found
+    assert all(block["wrap"] == "pre" for block in found["code"]), found["code"]
+
+
+def test_notebook_output_wraps_between_words_at_390_px(chromium):
+    url, chromium = chromium
+    page = chromium.new_page(viewport={"width": 390, "height": 844})
+    page.goto(url + "visualising/")
+    broken = page.evaluate(
+        """() => {
+          const out = [];
+          for (const pre of document.querySelectorAll('.jp-RenderedText pre')) {
+            const width = pre.getBoundingClientRect().width;
+            const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+              // a break after a hyphen is fine: the parts between hyphens must stay whole
+              for (const word of node.textContent.matchAll(/[^\\s-]+/g)) {
+                const range = document.createRange();
+                range.setStart(node, word.index);
+                range.setEnd(node, word.index + word[0].length);
+                const rects = [...range.getClientRects()];
+                const tops = new Set(rects.map((r) => Math.round(r.top)));
+                const length = rects.reduce((sum, r) => sum + r.width, 0);
+                // a word longer than the line may break; a shorter one must not
+                if (tops.size > 1 && length < width / 2)
+                  out.push(word[0]);
+              }
+            }
+          }
+          return out;
+        }"""
+    )
+    page.close()
+    assert broken == [], f"words split across lines in printed output: {broken[:10]}"
+
+
 # -- Figures follow the palette, and phones get the narrow layout ---------------------------------
 
 CHAPTERS = [
@@ -153,7 +204,7 @@ def test_figures_are_light_in_the_light_palette_and_dark_in_the_dark_one(chromiu
 MAX_CHAPTER_HEIGHT = 12_000
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("chapter", [*CHAPTERS, "visualising/"])
 def test_a_chapter_is_at_most_12000_px_tall_at_1280_px(chromium, chapter):
     url, chromium = chromium
     page = chromium.new_page(viewport={"width": 1280, "height": 900})

@@ -56,6 +56,29 @@ def site() -> Path:
     return built_site()
 
 
+def nav_titles() -> dict[str, str]:
+    """Each page of mkdocs.yml's nav and the title the navigation gives it."""
+    config = (ROOT / "mkdocs.yml").read_text("utf-8")
+    nav = re.search(r"^nav:\n((?:[ \t]+.*\n)+)", config, re.M)
+    return {
+        m["page"]: m["title"]
+        for m in re.finditer(r"^\s*- (?P<title>.+): (?P<page>\S+\.(?:md|py))$", nav[1], re.M)
+    }
+
+
+def test_each_navigation_title_is_the_page_title():
+    titles = nav_titles()
+    assert len(titles) >= 15, titles
+    for page, title in titles.items():
+        if page == "index.md":
+            continue  # "Home" in the navigation, the site's question on the page
+        source = (ROOT / "docs" / page).read_text("utf-8")
+        heading = r"^# # (.+)$" if page.endswith(".py") else r"^# (.+)$"  # notebook: "# # …"
+        assert re.search(heading, source, re.M)[1] == title, page
+    numbered = [t for t in titles.values() if re.match(r"\d+\. ", t)]
+    assert [int(t.split(".")[0]) for t in numbered] == list(range(1, 11)), numbered
+
+
 def test_pages_pass_the_browser_gates(site, subtests):
     page_list = gates.pages(site)
     assert "index.html" in page_list and "404.html" in page_list, page_list

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 2-D convolution by hand
+# # Walkthrough, 2-D convolution by hand
 #
 # Needs: pip install matplotlib==3.11.2 numpy==2.4.6 scikit-image==0.26.0 scipy==1.17.1 \
 #     torch==2.13.0

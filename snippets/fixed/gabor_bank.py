@@ -80,19 +80,17 @@ print(f"response falls to half at +-{half_width_degrees:.0f} degrees from the pr
 
 # %%
 # Figure 1: the real parts of the 12 kernels (rows: frequency, columns: orientation).
+# Positive weights red, negative blue, and zero transparent: the weight's size is the colour's
+# opacity, so zeros (inside a kernel or in its padding) show the page's background, light or dark.
 fig, axes = plt.subplots(3, 4, figsize=(5, 3.9))
 labels = [f"{t}°, f={f}" for f in frequencies for t in orientations]
+red, blue = plt.get_cmap("RdBu_r")([0.9, 0.1])  # strong, but visible on dark too
 for ax, k, label in zip(axes.flat, kernels, labels, strict=True):
     r = k.shape[0] // 2 + 0.5  # drawn to scale: every panel spans the largest kernel
-    limit = k.real.abs().max().item()
-    ax.imshow(
-        k.real.numpy(),
-        cmap=plt.get_cmap("RdBu_r", 17),
-        vmin=-limit,
-        vmax=limit,
-        extent=(-r, r, r, -r),
-        interpolation="nearest",
-    )
+    weights = k.real.numpy() / k.real.abs().max().item()  # -1 .. 1
+    rgba = np.where(weights[..., None] > 0, red, blue)
+    rgba[..., 3] = np.round(np.abs(weights) * 8) / 8  # 8 steps of opacity, like a colour map
+    ax.imshow(rgba, extent=(-r, r, r, -r), interpolation="nearest")
     ax.set_xlim(-radius - 0.5, radius + 0.5)
     ax.set_ylim(radius + 0.5, -radius - 0.5)
     ax.set_title(label, fontsize=8)

@@ -57,7 +57,8 @@ panels = [
     ("cross-correlation (F.conv2d):\nh rotated by 180°", correlated),
 ]
 for ax, (title, values) in zip(axes, panels, strict=True):
-    ax.imshow(values, cmap="Blues", vmin=0, vmax=4)
+    # zeros masked: drawn as the page's background (white, or dark in the dark palette)
+    ax.imshow(np.ma.masked_equal(values, 0), cmap="Blues", vmin=0, vmax=4)
     for (i, j), v in np.ndenumerate(values):
         if v:
             ax.text(j, i, f"{v:g}", ha="center", va="center", color="white" if v > 2 else "black")
