@@ -784,11 +784,11 @@ def test_an_ink_on_paper_image_is_light_ink_on_the_dark_page(tmp_path):
     fig, axes = plt.subplots(1, 2, figsize=(4, 2))
     axes[0].imshow(edges, cmap="gray_r", vmin=0, vmax=1)
     axes[1].imshow(edges, cmap="viridis", vmin=0, vmax=1)
-    names = figures.save_figure(fig, tmp_path, "fig1.png")
+    saved = figures.save_figure(fig, tmp_path, "fig1.png")
     plt.close(fig)
     light, dark = (
-        np.asarray(Image.open(tmp_path / name).convert("L")).astype(int)
-        for name in (names[0], figures.variant(names[0], dark=True))
+        np.asarray(Image.open(tmp_path / file.name).convert("L")).astype(int)
+        for file in (saved.light, saved.dark)
     )
     height = light.shape[0]
     for ax, reversed_ in ((axes[0], True), (axes[1], False)):
