@@ -98,8 +98,9 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.write(GATES_REPORT.read_text(encoding="utf-8"))
 
 
-def snippet_module(snippet_id: str):
-    """Import ``snippets/<snippet_id>`` as a module (its folder first on sys.path, like a script).
+def snippet_module(snippet_id: str, folder: Path | None = None):
+    """Import ``snippets/<snippet_id>`` as a module (its folder first on sys.path, like a script),
+    run in ``folder`` when given (an empty folder, where it writes its files).
 
     Use it for helper modules whose functions a test calls; a snippet that does its work at
     import time runs completely.
@@ -107,6 +108,9 @@ def snippet_module(snippet_id: str):
     path = SNIPPETS / snippet_id
     folders = [str(path.parent), str(SNIPPETS / "common")]  # its helpers: siblings, common/
     sys.path[:0] = folders
+    here = Path.cwd()
+    if folder is not None:
+        os.chdir(folder)
     try:
         name = f"snippet_{snippet_id.removesuffix('.py').replace('/', '_')}"
         spec = importlib.util.spec_from_file_location(name, path)
@@ -114,8 +118,9 @@ def snippet_module(snippet_id: str):
         spec.loader.exec_module(module)
         return module
     finally:
-        for folder in folders:
-            sys.path.remove(folder)
+        os.chdir(here)
+        for entry in folders:
+            sys.path.remove(entry)
 
 
 def snippet_functions(snippet_id: str) -> SimpleNamespace:

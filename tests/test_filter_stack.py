@@ -13,9 +13,6 @@ Needs the built site (``make build``); KERNELSITE_SITE=/some/folder checks a sit
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import numpy as np
 import pytest
 import torch
@@ -34,12 +31,7 @@ AGREEMENT: dict[str, float] = {}  # largest |page - torch| / largest |torch|, ov
 def snippet(tmp_path_factory):
     """The snippet, run in an empty folder (it writes its photo and its JSON there)."""
     folder = tmp_path_factory.mktemp("filter_stack")
-    here = Path.cwd()
-    os.chdir(folder)
-    try:
-        module = snippet_module("words/filter_stack.py")
-    finally:
-        os.chdir(here)
+    module = snippet_module("words/filter_stack.py", folder)
     module.folder = folder
     return module
 

@@ -13,8 +13,6 @@ Needs the built site (``make build``); KERNELSITE_SITE=/some/folder checks a sit
 from __future__ import annotations
 
 import math
-import os
-from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -35,13 +33,7 @@ STATE = "window.kernelLearning.digits.state()"
 @pytest.fixture(scope="module")
 def snippet(tmp_path_factory):
     """The snippet, run once in an empty folder (it trains its ten seeds and writes its JSON)."""
-    folder = tmp_path_factory.mktemp("digits")
-    here = Path.cwd()
-    os.chdir(folder)
-    try:
-        return snippet_module("learn/digits_cnn_in_pytorch.py")
-    finally:
-        os.chdir(here)
+    return snippet_module("learn/digits_cnn_in_pytorch.py", tmp_path_factory.mktemp("digits"))
 
 
 def open_page(chromium, width: int = 1280):

@@ -9,7 +9,6 @@ edges, the page's kinds against numpy's FFT, and the numbers the page quotes are
 from __future__ import annotations
 
 import json
-import os
 
 import matplotlib
 
@@ -30,14 +29,9 @@ from conftest import snippet_module  # noqa: E402
 def run(tmp_path_factory):
     """The snippet, run in an empty folder; returns (module, the JSON file it wrote)."""
     folder = tmp_path_factory.mktemp("presets")
-    here = os.getcwd()
-    os.chdir(folder)
-    try:
-        plt.close("all")
-        module = snippet_module("real/playground_presets.py")
-        plt.close("all")
-    finally:
-        os.chdir(here)
+    plt.close("all")
+    module = snippet_module("real/playground_presets.py", folder)
+    plt.close("all")
     return module, json.loads((folder / "vgg16_conv1_1_presets.json").read_text())
 
 
