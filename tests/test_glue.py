@@ -580,6 +580,23 @@ def test_a_glossary_tooltip_is_kept_at_the_first_use_only():
     )
 
 
+def test_code_tokens_in_the_codes_own_colour_lose_their_span_and_others_keep_it():
+    from kernelsite.pagehtml import plain_unstyled_tokens
+
+    block = (
+        '<div class="language-python highlight"><pre><span></span><code>'
+        '<span class="kn">import</span><span class="w"> </span><span class="nn">torch</span>\n'
+        '<span class="n">x</span> <span class="o">=</span> <span class="mi">1</span>'
+        "</code></pre></div>"
+    )
+    notebook = '<div class="highlight-ipynb"><pre><span class="n">x</span></pre></div>'
+    assert plain_unstyled_tokens(block + notebook) == (
+        '<div class="language-python highlight"><pre><span></span><code>'
+        '<span class="kn">import</span> <span class="nn">torch</span>\n'
+        'x <span class="o">=</span> <span class="mi">1</span></code></pre></div>' + notebook
+    )
+
+
 def test_tables_scroll_in_a_keyboard_reachable_box():
     from kernelsite.pagehtml import scrollable_tables
 
