@@ -28,6 +28,8 @@ CODE_BLOCK = re.compile(r"(<pre\b[^>]*>(?:<span></span>)?<code)>")
 # A Markdown page's highlighted code (pymdownx.highlight; notebooks use their own CSS), and the
 # Pygments tokens that Material's stylesheet leaves in the code's own colour: names ("n", the
 # commonest token) and whitespace ("w").
+# A heading's permalink (the toc extension's "¶"), named by its title attribute.
+PERMALINK = re.compile(r'(<a class="headerlink" href="[^"]*") title=("[^"]*")>')
 HIGHLIGHTED = re.compile(r'(<div[^>]* class="language-[^"]* highlight">.*?</pre>)', re.DOTALL)
 UNSTYLED_TOKEN = re.compile(r'<span class="[nw]">([^<]*)</span>')
 
@@ -90,8 +92,16 @@ def plain_unstyled_tokens(html: str) -> str:
     return HIGHLIGHTED.sub(lambda m: UNSTYLED_TOKEN.sub(r"\1", m[1]), html)
 
 
+def untitled_permalinks(html: str) -> str:
+    """A heading's "¶" is named by aria-label rather than title: with content.tooltips Material
+    mounts a tooltip (measured with a forced layout) on every element with a title as the page
+    loads, and a chapter has more headings than glossary terms. The name is kept for screen
+    readers; a pointer loses only the "Permanent link" bubble."""
+    return PERMALINK.sub(r"\1 aria-label=\2>", html)
+
+
 def finish_html(html: str) -> str:
     # Code and printed output stay out of the search index, which every page downloads.
     html = focusable_code_blocks(plain_unstyled_tokens(html))
     html = SEARCH_EXCLUDED.sub(lambda m: f"{m[0]} data-search-exclude", html)
-    return mathml.render(scrollable_tables(first_tooltips_only(html)))
+    return mathml.render(scrollable_tables(first_tooltips_only(untitled_permalinks(html))))

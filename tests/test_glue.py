@@ -597,6 +597,15 @@ def test_code_tokens_in_the_codes_own_colour_lose_their_span_and_others_keep_it(
     )
 
 
+def test_a_headings_permalink_is_named_without_a_title_that_would_mount_a_tooltip():
+    from kernelsite.pagehtml import untitled_permalinks
+
+    html = '<h2 id="a">A<a class="headerlink" href="#a" title="Permanent link">&para;</a></h2>'
+    assert untitled_permalinks(html) == (
+        '<h2 id="a">A<a class="headerlink" href="#a" aria-label="Permanent link">&para;</a></h2>'
+    )
+
+
 def test_tables_scroll_in_a_keyboard_reachable_box():
     from kernelsite.pagehtml import scrollable_tables
 

@@ -137,6 +137,17 @@ def test_code_carries_no_span_that_changes_nothing(site):
     assert not wrapped, f"code tokens wrapped in a span that adds no colour in {wrapped}"
 
 
+def test_heading_permalinks_are_named_without_a_title(site):
+    """Material mounts a tooltip on every titled element of the content as the page loads (each
+    measured with a forced layout): headings' permalinks are named by aria-label instead."""
+    titled = [
+        str(html.relative_to(site))
+        for html in sorted(site.rglob("*.html"))
+        if re.search(r'<a class="headerlink"[^>]* title=', html.read_text(encoding="utf-8"))
+    ]
+    assert not titled, f"permalinks with a title in {titled}"
+
+
 def test_search_index_holds_prose_not_code_or_figures(site):
     """Every page downloads the search index: a figure's data or the code in it would weigh on
     all of them, and code would crowd the results."""
