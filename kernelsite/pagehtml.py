@@ -25,6 +25,13 @@ SEARCH_EXCLUDED = re.compile(
 # A code block's <code>, which Material mounts (copy button; tabindex="0" if it scrolls sideways,
 # none otherwise) only when it first comes into view (its content.lazy feature, see mkdocs.yml).
 CODE_BLOCK = re.compile(r"(<pre\b[^>]*>(?:<span></span>)?<code)>")
+# A Markdown page's highlighted code (pymdownx.highlight; notebooks use their own CSS), and the
+# Pygments tokens that Material's stylesheet leaves in the code's own colour: names ("n", the
+# commonest token) and whitespace ("w").
+# A heading's permalink (the toc extension's "¶"), named by its title attribute.
+PERMALINK = re.compile(r'(<a class="headerlink" href="[^"]*") title=("[^"]*")>')
+HIGHLIGHTED = re.compile(r'(<div[^>]* class="language-[^"]* highlight">.*?</pre>)', re.DOTALL)
+UNSTYLED_TOKEN = re.compile(r'<span class="[nw]">([^<]*)</span>')
 
 
 def error_page(messages: list[str]) -> str:
@@ -79,9 +86,26 @@ def focusable_code_blocks(html: str) -> str:
     return CODE_BLOCK.sub(r'\1 tabindex="0">', html)
 
 
+def plain_unstyled_tokens(html: str) -> str:
+    """Code tokens that would look the same unwrapped lose their <span>: a third of a chapter's
+    elements, nearly all inside collapsed blocks, which the browser still parses and walks at
+    every full style pass (Material's palette forces several while the page loads)."""
+    return HIGHLIGHTED.sub(lambda m: UNSTYLED_TOKEN.sub(r"\1", m[1]), html)
+
+
+def untitled_permalinks(html: str) -> str:
+    """A heading's "¶" is named by aria-label rather than title: with content.tooltips Material
+    mounts a tooltip (measured with a forced layout) on every element with a title as the page
+    loads, and a chapter has more headings than glossary terms. The name is kept for screen
+    readers; a pointer loses only the "Permanent link" bubble."""
+    return PERMALINK.sub(r"\1 aria-label=\2>", html)
+
+
 def finish_html(html: str, tooltips: bool = True) -> str:
     """``tooltips``: whether glossary terms keep a tooltip (their first use) on this page."""
     # Code and printed output stay out of the search index, which every page downloads.
-    html = focusable_code_blocks(html)
+    html = focusable_code_blocks(plain_unstyled_tokens(html))
     html = SEARCH_EXCLUDED.sub(lambda m: f"{m[0]} data-search-exclude", html)
-    return mathml.render(scrollable_tables(first_tooltips_only(html, tooltips)))
+    return mathml.render(
+        scrollable_tables(first_tooltips_only(untitled_permalinks(html), tooltips))
+    )

@@ -676,6 +676,32 @@ def test_a_notebook_page_collapses_long_code_and_long_output_like_a_chapter():
     assert "<summary>Printed output · 9 lines</summary>" in long
 
 
+def test_code_tokens_in_the_codes_own_colour_lose_their_span_and_others_keep_it():
+    from kernelsite.pagehtml import plain_unstyled_tokens
+
+    block = (
+        '<div class="language-python highlight"><pre><span></span><code>'
+        '<span class="kn">import</span><span class="w"> </span><span class="nn">torch</span>\n'
+        '<span class="n">x</span> <span class="o">=</span> <span class="mi">1</span>'
+        "</code></pre></div>"
+    )
+    notebook = '<div class="highlight-ipynb"><pre><span class="n">x</span></pre></div>'
+    assert plain_unstyled_tokens(block + notebook) == (
+        '<div class="language-python highlight"><pre><span></span><code>'
+        '<span class="kn">import</span> <span class="nn">torch</span>\n'
+        'x <span class="o">=</span> <span class="mi">1</span></code></pre></div>' + notebook
+    )
+
+
+def test_a_headings_permalink_is_named_without_a_title_that_would_mount_a_tooltip():
+    from kernelsite.pagehtml import untitled_permalinks
+
+    html = '<h2 id="a">A<a class="headerlink" href="#a" title="Permanent link">&para;</a></h2>'
+    assert untitled_permalinks(html) == (
+        '<h2 id="a">A<a class="headerlink" href="#a" aria-label="Permanent link">&para;</a></h2>'
+    )
+
+
 def test_tables_scroll_in_a_keyboard_reachable_box():
     from kernelsite.pagehtml import scrollable_tables
 

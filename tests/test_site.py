@@ -141,6 +141,30 @@ def test_every_code_block_can_be_focused_before_material_mounts_it(site):
     assert not bare, f"code blocks without a tabindex in {bare}"
 
 
+def test_code_carries_no_span_that_changes_nothing(site):
+    """A name or a space in code is drawn in the code's own colour: a <span> around each would
+    be a third of a chapter's elements, parsed and walked at every style pass for nothing."""
+    code = re.compile(r'class="language-[^"]* highlight">.*?</pre>', re.DOTALL)
+    wrapped = [
+        str(html.relative_to(site))
+        for html in sorted(site.rglob("*.html"))
+        for block in code.findall(html.read_text(encoding="utf-8"))
+        if re.search(r'<span class="[nw]">', block)
+    ]
+    assert not wrapped, f"code tokens wrapped in a span that adds no colour in {wrapped}"
+
+
+def test_heading_permalinks_are_named_without_a_title(site):
+    """Material mounts a tooltip on every titled element of the content as the page loads (each
+    measured with a forced layout): headings' permalinks are named by aria-label instead."""
+    titled = [
+        str(html.relative_to(site))
+        for html in sorted(site.rglob("*.html"))
+        if re.search(r'<a class="headerlink"[^>]* title=', html.read_text(encoding="utf-8"))
+    ]
+    assert not titled, f"permalinks with a title in {titled}"
+
+
 def test_search_index_holds_prose_not_code_or_figures(site):
     """Every page downloads the search index: a figure's data or the code in it would weigh on
     all of them, and code would crowd the results."""
