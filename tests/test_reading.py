@@ -11,6 +11,29 @@ from PIL import Image
 
 from gates import PALETTE_TOGGLE
 
+# The words (runs between spaces and hyphens: a break after a hyphen is fine) that the browser
+# split across lines inside the elements matching `selector`; with `longWordsMayBreak`, a word
+# at least half as wide as its element may break.
+SPLIT_WORDS = """({selector, longWordsMayBreak}) => {
+  const out = [];
+  for (const element of document.querySelectorAll(selector)) {
+    const width = element.getBoundingClientRect().width;
+    const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const word of node.textContent.matchAll(/[^\\s-]+/g)) {
+        const range = document.createRange();
+        range.setStart(node, word.index);
+        range.setEnd(node, word.index + word[0].length);
+        const rects = [...range.getClientRects()];
+        const tops = new Set(rects.map((r) => Math.round(r.top)));
+        const length = rects.reduce((sum, r) => sum + r.width, 0);
+        if (tops.size > 1 && !(longWordsMayBreak && length >= width / 2)) out.push(word[0]);
+      }
+    }
+  }
+  return out;
+}"""
+
 
 def test_matrix_brackets_stretch_with_the_served_maths_font(chromium):
     url, chromium = chromium
@@ -39,26 +62,7 @@ def test_no_table_cell_breaks_a_word_at_390_px(chromium, chapter):
     url, chromium = chromium
     page = chromium.new_page(viewport={"width": 390, "height": 844})
     page.goto(url + chapter)
-    broken = page.evaluate(
-        """() => {
-          const out = [];
-          const cells = document.querySelectorAll('.md-typeset td, .md-typeset th');
-          for (const cell of cells) {
-            const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
-            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-              // a break after a hyphen is fine: the parts between hyphens must stay whole
-              for (const word of node.textContent.matchAll(/[^\\s-]+/g)) {
-                const range = document.createRange();
-                range.setStart(node, word.index);
-                range.setEnd(node, word.index + word[0].length);
-                const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
-                if (tops.size > 1) out.push(word[0]);
-              }
-            }
-          }
-          return out;
-        }"""
-    )
+    broken = page.evaluate(SPLIT_WORDS, {"selector": ".md-typeset td, .md-typeset th"})
     assert broken == [], f"{chapter}: words split across lines in table cells: {broken[:10]}"
 
 
@@ -86,28 +90,7 @@ def test_notebook_output_wraps_between_words_at_390_px(chromium):
     page = chromium.new_page(viewport={"width": 390, "height": 844})
     page.goto(url + "visualising/")
     broken = page.evaluate(
-        """() => {
-          const out = [];
-          for (const pre of document.querySelectorAll('.jp-RenderedText pre')) {
-            const width = pre.getBoundingClientRect().width;
-            const walker = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
-            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-              // a break after a hyphen is fine: the parts between hyphens must stay whole
-              for (const word of node.textContent.matchAll(/[^\\s-]+/g)) {
-                const range = document.createRange();
-                range.setStart(node, word.index);
-                range.setEnd(node, word.index + word[0].length);
-                const rects = [...range.getClientRects()];
-                const tops = new Set(rects.map((r) => Math.round(r.top)));
-                const length = rects.reduce((sum, r) => sum + r.width, 0);
-                // a word longer than the line may break; a shorter one must not
-                if (tops.size > 1 && length < width / 2)
-                  out.push(word[0]);
-              }
-            }
-          }
-          return out;
-        }"""
+        SPLIT_WORDS, {"selector": ".jp-RenderedText pre", "longWordsMayBreak": True}
     )
     page.close()
     assert broken == [], f"words split across lines in printed output: {broken[:10]}"
