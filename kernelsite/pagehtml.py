@@ -79,6 +79,16 @@ def name_search_dialog(page: str) -> str:
     return page.replace(dialog, f'{dialog} aria-label="Search"', 1)
 
 
+def preload_math_font(page: str, font_url: str) -> str:
+    """A page with formulas fetches the maths font (site.css) with its stylesheets rather than
+    after them: it is there for the first frame, and the formulas do not change size (a layout
+    shift) when it arrives. ``font_url``: the font's URL relative to the page."""
+    if "<math" not in page:
+        return page
+    link = f'<link rel="preload" href="{font_url}" as="font" type="font/woff" crossorigin>'
+    return page.replace("</head>", f"{link}\n</head>", 1)
+
+
 def focusable_code_blocks(html: str) -> str:
     """Every code block can be focused (and so scrolled sideways from the keyboard) before
     Material has mounted it: a wide block a reader has not yet scrolled to is still reachable
@@ -89,7 +99,7 @@ def focusable_code_blocks(html: str) -> str:
 def plain_unstyled_tokens(html: str) -> str:
     """Code tokens that would look the same unwrapped lose their <span>: a third of a chapter's
     elements, nearly all inside collapsed blocks, which the browser still parses and walks at
-    every full style pass (Material's palette forces several while the page loads)."""
+    every full style pass."""
     return HIGHLIGHTED.sub(lambda m: UNSTYLED_TOKEN.sub(r"\1", m[1]), html)
 
 

@@ -20,7 +20,7 @@ from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
-from mkdocs.utils import yaml_load
+from mkdocs.utils import get_relative_url, yaml_load
 
 from kernelsite import (
     embed,
@@ -288,14 +288,15 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
 
     def on_post_page(self, output, page, config):
         output = pagehtml.name_search_dialog(output)
-        if page.file.src_uri.endswith(".md"):
-            return output
-        try:
-            site_dir, source = Path(config.site_dir), Path(page.file.abs_src_path)
-            folder = paths.PagePaths(page.file.src_uri, config.use_directory_urls).url_folder
-            return notebook.clean(output, folder, site_dir, source, self.pages)
-        except ValueError as error:  # MathError, NotebookError
-            return output.replace(page.content, self.page_failed(page, error), 1)
+        if not page.file.src_uri.endswith(".md"):
+            try:
+                site_dir, source = Path(config.site_dir), Path(page.file.abs_src_path)
+                folder = paths.PagePaths(page.file.src_uri, config.use_directory_urls).url_folder
+                output = notebook.clean(output, folder, site_dir, source, self.pages)
+            except ValueError as error:  # MathError, NotebookError
+                return output.replace(page.content, self.page_failed(page, error), 1)
+        font_url = get_relative_url(mathfont.SITE_PATH, page.url)
+        return pagehtml.preload_math_font(output, font_url)
 
     def on_post_template(self, output_content, template_name, config):
         if template_name == "404.html":

@@ -45,15 +45,20 @@ def browser() -> Iterator:
             instance.close()
 
 
-def open_page(chromium, path: str, ready: str, width: int = 1280, timeout: int = 30_000):
+def open_page(
+    chromium, path: str, ready: str, width: int = 1280, timeout: int = 30_000, near: str = ""
+):
     """Open ``path`` of a served site in a new page of ``chromium`` (a (base URL, browser)
     pair) and wait until the JavaScript expression ``ready`` is true; returns the page and a
-    list that collects its script errors."""
+    list that collects its script errors. ``near``: the CSS selector of a widget that starts
+    only when a reader scrolls near it (dom.js ``whenNear``), scrolled into view first."""
     base, instance = chromium
     page = instance.new_page(viewport={"width": width, "height": 900})
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.goto(base + path)
+    if near:
+        page.locator(near).scroll_into_view_if_needed()
     page.wait_for_function(ready, timeout=timeout)
     return page, errors

@@ -20,6 +20,8 @@ SNIPPETS = ROOT / "snippets"
 # The built site the site tests read (KERNELSITE_SITE=/some/folder: a site built elsewhere).
 SITE = Path(os.environ.get("KERNELSITE_SITE", ROOT / "site"))
 GATES_REPORT = ROOT / "build" / "gates-report.txt"
+# The photos the playground offers, as the site publishes them.
+PLAYGROUND_PHOTOS = SITE / "snippets" / "playground" / "playground_images" / "files"
 _STARTED = time.time()
 
 
@@ -32,6 +34,16 @@ def built_site() -> Path:
             pytrace=False,
         )
     return SITE
+
+
+@pytest.fixture(scope="module")
+def eyes():
+    """The astronaut's eyes (64 × 64, colour, uint8), the playground's smallest photo."""
+    import numpy as np
+    from PIL import Image
+
+    with Image.open(PLAYGROUND_PHOTOS / "astronaut_eyes.png") as image:
+        return np.asarray(image)
 
 
 @pytest.fixture(scope="module")

@@ -2,14 +2,14 @@
 
 Static gates read the files of ``site/``; browser gates visit every page in headless Chromium
 (served from 127.0.0.1 by ``tests/browser.py``), once per palette, switching the palette with
-Material's toggle the way a reader does. ``tests/test_site.py`` runs them over the real site and
+the site's toggle the way a reader does. ``tests/test_site.py`` runs them over the real site and
 ``tests/test_gates_catch_bad_pages.py`` over a deliberately bad page.
 
 Gates:
     external     any request (or resource reference) that leaves the local server
     load         HTTP status >= 400 or a request that failed
     console      console errors and uncaught exceptions
-    palette      Material's palette toggle exists and switches light <-> dark
+    palette      the palette toggle exists and switches light <-> dark
     axe          axe-core, WCAG 2.0/2.1 A and AA rules and the others Lighthouse scores, in both
                  palettes
     legible      on a phone (390 px), at most 5 % of the page's text is under 12 px
@@ -67,8 +67,9 @@ PLACEHOLDER_ALT = {
 FILENAME_ALT = re.compile(
     r"^\S+\.(png|svg|jpe?g|gif|webp|avif|bmp)$|^(fig|figure|image|img)[\s_-]*\d+$", re.IGNORECASE
 )
-# The element that lets a reader switch palettes in Material (the visible one of its labels).
-PALETTE_TOGGLE = "form[data-md-component=palette] label[for^=__palette_]:visible"
+# The button that lets a reader switch palettes (the visible one of the toggle's buttons:
+# kernelsite/theme/partials/palette.html).
+PALETTE_TOGGLE = "button[data-palette-next]:visible"
 
 
 def problem(page: str, gate: str, element: str, detail: str = "") -> str:

@@ -46,7 +46,11 @@ def report():
 
 def open_words(chromium, width=1280):
     return pages.open_page(
-        chromium, "words/", "window.filterStack && window.filterStack.version > 0", width
+        chromium,
+        "words/",
+        "window.filterStack && window.filterStack.version > 0",
+        width,
+        near="#filter-stack",
     )
 
 

@@ -4,7 +4,7 @@ The bad page breaks every gate once (external script, image without alt, missing
 contrast, an unnamed dialog, fine print, broken anchors, invalid HTML, console error, no palette
 toggle, too heavy); each must be
 reported with the page, the gate and the offending element or URL. The good page, a miniature of
-what Material renders (including its palette toggle), must pass every gate, so the gates do not
+what the site renders (including its palette toggle), must pass every gate, so the gates do not
 simply always fail.
 """
 
@@ -32,12 +32,8 @@ GOOD = """<!doctype html>
 </head>
 <body data-md-color-scheme="default">
 <header>
-<form data-md-component="palette">
-  <input type="radio" name="__palette" id="__palette_0" aria-label="Light mode" hidden checked>
-  <label for="__palette_1" title="Switch to dark mode">Dark mode</label>
-  <input type="radio" name="__palette" id="__palette_1" aria-label="Dark mode" hidden>
-  <label for="__palette_0" title="Switch to light mode" hidden>Light mode</label>
-</form>
+<button type="button" data-palette-shown="default" data-palette-next="slate">Dark</button>
+<button type="button" data-palette-shown="slate" data-palette-next="default" hidden>Light</button>
 </header>
 <main>
 <h1 id="results">Results</h1>
@@ -48,12 +44,11 @@ GOOD = """<!doctype html>
 <p><a href="#results">Back to the results</a> or <a href="../bad/">the bad page</a>.</p>
 </main>
 <script>
-  for (const input of document.querySelectorAll("input[name=__palette]")) {
-    input.addEventListener("change", () => {
-      const dark = input.id === "__palette_1";
-      document.body.dataset.mdColorScheme = dark ? "slate" : "default";
-      document.querySelector("label[for=__palette_1]").hidden = dark;
-      document.querySelector("label[for=__palette_0]").hidden = !dark;
+  for (const button of document.querySelectorAll("[data-palette-next]")) {
+    button.addEventListener("click", () => {
+      document.body.dataset.mdColorScheme = button.dataset.paletteNext;
+      for (const other of document.querySelectorAll("[data-palette-shown]"))
+        other.hidden = other.dataset.paletteShown !== button.dataset.paletteNext;
     });
   }
 </script>

@@ -43,6 +43,7 @@ def open_page(chromium, width: int = 1280):
         "window.kernelLearning?.digits?.ready",
         width,
         timeout=30_000,
+        near="#digits-learner",
     )
 
 

@@ -34,9 +34,9 @@ from skimage import data
 from skimage.filters import gabor_kernel
 
 import browser as pages
-from conftest import ROOT, SITE
+from conftest import PLAYGROUND_PHOTOS, ROOT, SITE
 
-FILES = SITE / "snippets" / "playground" / "playground_images" / "files"
+FILES = PLAYGROUND_PHOTOS
 LEARNED_FILE = SITE / "snippets/real/playground_presets/files/vgg16_conv1_1_presets.json"
 REPORT = ROOT / "build" / "playground-report.txt"
 TOLERANCE = 1 / 255
@@ -299,12 +299,6 @@ def playground(chromium):
     yield ui
     assert not errors, f"errors in the page: {errors}"
     page.close()
-
-
-@pytest.fixture(scope="module")
-def eyes() -> np.ndarray:
-    with Image.open(FILES / "astronaut_eyes.png") as image:
-        return np.asarray(image)
 
 
 # -- the output equals PyTorch's ----------------------------------------------------------------

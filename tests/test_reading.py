@@ -124,7 +124,7 @@ LOADED_JS = "(img) => img.complete && img.naturalWidth > 0"
 
 
 def switch_palette(page) -> str:
-    """Click Material's palette toggle, as a reader does; returns the new scheme."""
+    """Click the palette toggle, as a reader does; returns the new scheme."""
     before = page.evaluate("document.body.getAttribute('data-md-color-scheme')")
     page.locator(PALETTE_TOGGLE).click()
     page.wait_for_function(

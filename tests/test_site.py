@@ -1,7 +1,7 @@
 """Quality gates over the built site (``make test`` runs them after ``make build``).
 
 Every page of site/ is served from 127.0.0.1 and visited in headless Chromium, in the light and
-the dark palette (switched with Material's toggle, as a reader does). The gates live in
+the dark palette (switched with the site's toggle, as a reader does). The gates live in
 tests/gates.py; a failure lists one line per problem: "page: gate: element — detail".
 build/gates-report.txt gets the five heaviest pages and the browser run time. With
 KERNELSITE_SCREENSHOTS=folder (``make screenshots``), full-page screenshots of every page in both

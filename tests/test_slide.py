@@ -16,12 +16,10 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
 import browser as pages
-from conftest import ROOT, SITE
+from conftest import ROOT
 
-FILES = SITE / "snippets" / "playground" / "playground_images" / "files"
 NUMPY_MODE = {"zeros": "constant", "reflect": "reflect", "replicate": "edge", "circular": "wrap"}
 STEP_MS: list[float] = []
 AGREEMENT: dict[str, float] = {}
@@ -59,12 +57,6 @@ def page(chromium):
     yield page
     assert not errors, f"errors in the page: {errors}"
     page.close()
-
-
-@pytest.fixture(scope="module")
-def eyes() -> np.ndarray:
-    with Image.open(FILES / "astronaut_eyes.png") as image:
-        return np.asarray(image)
 
 
 def state(page) -> dict:

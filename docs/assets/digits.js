@@ -15,7 +15,7 @@
 //   step(n)  → does what pressing "Step" n times does.
 //   ready    → true once the digits are loaded.
 
-import { claim, el, field } from "./dom.js";
+import { claim, el, field, whenNear } from "./dom.js";
 import { fetchOk } from "./images.js";
 import { formatNumber, minus, mulberry32, readNumber } from "./numbers.js";
 
@@ -617,7 +617,7 @@ export function startDigits() {
   const root = claim("digits-learner");
   if (!root) return null;
   const learner = new DigitsLearner(root);
-  learner.load();
+  whenNear(root, () => learner.load());
   const copy = (net) => Object.fromEntries(Object.entries(net).map(([k, v]) => [k, Array.from(v)]));
   return Object.freeze({
     state() {

@@ -36,3 +36,23 @@ export function whenReady(start) {
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 }
+
+/**
+ * Run `start` once `node` comes within a screen's height of the viewport (at once where the browser
+ * cannot tell): a widget further down the page costs a reader nothing until they scroll near it.
+ */
+export function whenNear(node, start) {
+  if (typeof IntersectionObserver === "undefined") return start();
+  const observer = new IntersectionObserver((entries) => {
+    if (!entries.some((entry) => entry.isIntersecting)) return;
+    observer.disconnect();
+    start();
+  }, { rootMargin: "100% 0px" });
+  observer.observe(node);
+}
+
+/** A promise kept in a later task: awaited between the steps of a long start-up, it lets the page
+ * respond (draw, scroll, take a click) in between. */
+export function nextTask() {
+  return new Promise((resolve) => setTimeout(resolve));
+}

@@ -11,7 +11,7 @@
 // with zero padding of one pixel. A read-only view of the state is window.filterStack, which
 // the site's tests compare with the snippet's PyTorch numbers.
 
-import { claim, el, field, whenReady } from "./dom.js";
+import { claim, el, field, whenNear, whenReady } from "./dom.js";
 import { bitmapPixels, decodeImage, fetchOk } from "./images.js";
 import { compactNumber, formatNumber, readNumber } from "./numbers.js";
 
@@ -374,7 +374,7 @@ function start() {
     get error() { return widget.error.hidden ? "" : widget.error.textContent; },
     get version() { return widget.version; },
   });
-  widget.load();
+  whenNear(root, () => widget.load());
 }
 
 whenReady(start);

@@ -28,7 +28,7 @@
 //   kernelLearning.input()  → {name, own, crop, pixels: the 128 × 128 standardised input, row
 //                              by row}; crop = {left, top, side, block, width, height}.
 
-import { claim, el, field, whenReady } from "./dom.js";
+import { claim, el, field, nextTask, whenReady } from "./dom.js";
 import { startDigits } from "./digits.js";
 import { acceptDrops, fetchOk, readImage } from "./images.js";
 import { FIXED, designedKernel } from "./kernels.js";
@@ -354,7 +354,7 @@ class Learner {
     });
     this.fillGrid();
     this.setBusy(true);
-    // Material switches palettes by changing an attribute of <body>: redraw in the new colours.
+    // The palette toggle switches palettes by changing an attribute of <body>: redraw in the new colours.
     new MutationObserver(() => this.ready && this.drawLoss()).observe(document.body, { attributes: true, attributeFilter: ["data-md-color-scheme"] });
   }
 
@@ -368,6 +368,7 @@ class Learner {
       this.exported = start;
       this.startSelect.querySelector("option[value=snippet]").textContent = `${STARTS.snippet}: torch.manual_seed(${start.seed})`;
       this.camera = await this.readPhoto(photo, "The cameraman", false);
+      await nextTask(); // the first training step and drawing in a task of their own
       this.setBusy(false);
       this.ready = true;
       this.usePhoto(this.ownPhoto ?? this.camera); // the reader may have dropped one already

@@ -18,7 +18,7 @@
 // under the inspector, timings) so that the site's tests can compare the output with PyTorch;
 // window.playground.benchmark() times updates of the bundled photos (see Playground.benchmark).
 
-import { claim, el, field, whenReady } from "./dom.js";
+import { claim, el, field, nextTask, whenReady } from "./dom.js";
 import { acceptDrops, fetchOk, readImage } from "./images.js";
 import { designedKernel, resizeKernel } from "./kernels.js";
 import { compactNumber, formatNumber, minus, readNumber } from "./numbers.js";
@@ -548,10 +548,11 @@ class Playground {
   /** Input and output side by side; pointing at either (or the arrow keys) moves the inspector. */
   buildCanvases() {
     const id = (n) => this.id(n);
-    const inCanvas = el("canvas", { id: id("in"), role: "img", "aria-label": "Input image" });
+    // Square until the first photo is drawn (the first on offer is): the captions below do not jump.
+    const inCanvas = el("canvas", { id: id("in"), width: 256, height: 256, role: "img", "aria-label": "Input image" });
     // The output is also the inspector's control: point at it, tap it, or focus it and use the
     // arrow keys ("application": a screen reader passes the keys on to the page).
-    const outCanvas = el("canvas", { id: id("out"), role: "application", tabindex: "0", "aria-label": "Output image",
+    const outCanvas = el("canvas", { id: id("out"), width: 256, height: 256, role: "application", tabindex: "0", "aria-label": "Output image",
       "aria-describedby": id("inspect-help") });
     const windowBox = el("div", { id: id("window"), class: "kp-window", "aria-hidden": "true", hidden: true });
     const cursor = el("div", { id: id("cursor"), class: "kp-cursor", "aria-hidden": "true", hidden: true });
@@ -885,6 +886,7 @@ class Playground {
       this.clearError();
       if (this.cellErrors.size) this.checkGrid();
     }
+    await nextTask(); // filtering and drawing in a task of their own
     this.update();
   }
 
