@@ -7,7 +7,7 @@ beside it; every report is kept in build/lighthouse/ with the details of each fi
 
 Exits non-zero when accessibility, best practices or SEO is below 1.00 on any page. Performance is
 reported, never asserted: on a busy machine it says more about the machine than about the page.
-It varies from run to run (on a 2-core machine, 0.8 to 0.95 for one page), so each page is
+It varies from run to run (on a 2-core machine, by 0.1 or more for one page), so each page is
 measured RUNS times, as Lighthouse's documentation advises, and the run of median performance is
 shown and kept, with the range of the runs beside it (KERNELSITE_LIGHTHOUSE_RUNS=1 for a quick
 look).

@@ -36,7 +36,6 @@ from skimage.filters import gabor_kernel
 import browser as pages
 from conftest import PLAYGROUND_PHOTOS, ROOT, SITE
 
-FILES = PLAYGROUND_PHOTOS
 LEARNED_FILE = SITE / "snippets/real/playground_presets/files/vgg16_conv1_1_presets.json"
 REPORT = ROOT / "build" / "playground-report.txt"
 TOLERANCE = 1 / 255
@@ -393,7 +392,7 @@ def test_preset_formulas_match_references(playground):
 
 
 def test_grey_photo_is_one_channel_and_matches_torch(playground):
-    with Image.open(FILES / "camera.png") as image:
+    with Image.open(PLAYGROUND_PHOTOS / "camera.png") as image:
         camera = np.asarray(image)
     playground.choose_image("Cameraman")
     try:
