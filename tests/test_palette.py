@@ -15,19 +15,22 @@ import pytest
 from gates import PALETTE_TOGGLE
 
 SCHEME = "document.body.getAttribute('data-md-color-scheme')"
-# The scheme at the first frame, recorded by a script that runs before the page's own.
-FIRST_FRAME = """requestAnimationFrame(() => {
-  window.firstFrameScheme = document.body.getAttribute('data-md-color-scheme')
-})"""
+# The body's scheme as soon as anything could draw it: in a microtask queued when the parser
+# inserts <body>, so after the page's own observers and before any script, task or frame.
+FIRST_SCHEME = """new MutationObserver((_, observer) => {
+  if (!document.body) return
+  observer.disconnect()
+  queueMicrotask(() => { window.firstScheme = document.body.getAttribute('data-md-color-scheme') })
+}).observe(document, { childList: true, subtree: true })"""
 
 
 def open_in(chromium, system: str, path: str = "fixed/"):
     base, instance = chromium
     context = instance.new_context(color_scheme=system, viewport={"width": 1280, "height": 900})
-    context.add_init_script(FIRST_FRAME)
+    context.add_init_script(FIRST_SCHEME)
     page = context.new_page()
     page.goto(base + path)
-    page.wait_for_function("window.firstFrameScheme !== undefined")
+    page.wait_for_function("window.firstScheme !== undefined")
     return context, page
 
 
@@ -35,7 +38,7 @@ def open_in(chromium, system: str, path: str = "fixed/"):
 def test_a_first_visit_opens_in_the_system_palette_from_the_first_frame(chromium, system, scheme):
     context, page = open_in(chromium, system)
     try:
-        assert page.evaluate("window.firstFrameScheme") == scheme
+        assert page.evaluate("window.firstScheme") == scheme
         assert page.evaluate(SCHEME) == scheme
         # Material's palette component is not mounted: it marks the body while it restyles
         assert page.evaluate("document.body.hasAttribute('data-md-color-switching')") is False
@@ -50,8 +53,8 @@ def test_the_choice_is_kept_across_pages_and_beats_the_system(chromium):
         page.locator(PALETTE_TOGGLE).click()
         assert page.evaluate(SCHEME) == "slate"
         page.goto(page.url.replace("fixed/", "learn/"))
-        page.wait_for_function("window.firstFrameScheme !== undefined")
-        assert page.evaluate("window.firstFrameScheme") == "slate"
+        page.wait_for_function("window.firstScheme !== undefined")
+        assert page.evaluate("window.firstScheme") == "slate"
         page.emulate_media(color_scheme="dark")
         page.emulate_media(color_scheme="light")  # a system change does not undo a choice
         assert page.evaluate(SCHEME) == "slate"
