@@ -698,7 +698,7 @@ def visit_page(pw_page, recorder: _Recorder, page: str, axe, screenshot_dir: Pat
                 pw_page.wait_for_function(
                     "before => document.body.getAttribute('data-md-color-scheme') !== before",
                     arg=before,
-                    timeout=3000,
+                    timeout=30_000,
                 )
             except PlaywrightTimeout:
                 palette_problem(f"clicking it left the palette at {before!r}")

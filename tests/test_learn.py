@@ -330,7 +330,7 @@ def test_the_readers_photo_is_prepared_as_in_python_and_learned_as_by_torch(lear
             (small, "it is 200 × 100 pixels, and the layer needs at least 128"),
         ]:
             learner.set_input_files("#kl-file", str(bad))
-            alert.wait_for(state="visible", timeout=5_000)
+            alert.wait_for(state="visible", timeout=30_000)
             assert words in alert.inner_text(), alert.inner_text()
             assert "the photo in use is kept" in alert.inner_text()
             assert page_input(learner)["pixels"] == got["pixels"]
@@ -345,7 +345,7 @@ def test_the_readers_photo_is_prepared_as_in_python_and_learned_as_by_torch(lear
         assert state(learner)["step"] == 0  # a new photo starts the run again
         # A dropped file that is not an image: the message again.
         drop_file(learner, "#kl-in", notes, "text/plain")
-        alert.wait_for(state="visible", timeout=5_000)
+        alert.wait_for(state="visible", timeout=30_000)
         assert "“notes.txt” could not be read as an image" in alert.inner_text()
         assert page_input(learner)["name"] == "dropped.png"
     finally:

@@ -193,7 +193,7 @@ class Playground:
         return self.js("window.playground.version")
 
     def wait_newer(self, version: int) -> None:
-        self.page.wait_for_function(f"window.playground.version > {version}", timeout=10_000)
+        self.page.wait_for_function(f"window.playground.version > {version}", timeout=30_000)
 
     def applied_kernel(self) -> np.ndarray:
         values = np.array(self.js("Array.from(window.playground.applied.kernel)"))
@@ -286,7 +286,7 @@ def open_page(chromium, width: int = 1280):
         "playground/",
         "window.playground && window.playground.version > 0",
         width,
-        timeout=15_000,
+        timeout=30_000,
     )
 
 
@@ -334,7 +334,7 @@ def test_learned_presets_are_vgg16s_kernels_in_their_own_group(playground):
     (not a rounded copy), labelled as the snippet's file says, and says where they come from."""
     file = json.loads(LEARNED_FILE.read_text())
     page = playground.page
-    page.wait_for_function("window.playground.learned !== null", timeout=10_000)
+    page.wait_for_function("window.playground.learned !== null", timeout=30_000)
     playground.set_options("reflect", False)  # the weights as they are: no flip...
     page.set_checked("#kp1-normalise", False)  # ...and not normalised
     assert playground.js("window.playground.learned") == [f"vgg16_{u}" for u in LEARNED]
@@ -690,7 +690,7 @@ def test_a_file_that_is_not_an_image_keeps_the_last_image(playground):
     before = playground.output()
     playground.load_file("notes.txt", "text/plain", b"not an image at all")
     alert = playground.page.locator("#kp1-error")
-    alert.wait_for(state="visible", timeout=5_000)
+    alert.wait_for(state="visible", timeout=30_000)
     assert "“notes.txt” could not be read as an image" in alert.inner_text()
     assert playground.js("window.playground.image.name") == "astronaut_eyes.png"
     assert np.array_equal(playground.output(), before)
@@ -727,7 +727,7 @@ def test_an_image_dropped_on_the_widget_is_loaded_and_a_text_file_refused(playgr
     before = playground.output()
     drop(playground, "notes.txt", "text/plain", b"not an image at all")
     alert = playground.page.locator("#kp1-error")
-    alert.wait_for(state="visible", timeout=5_000)
+    alert.wait_for(state="visible", timeout=30_000)
     assert "“notes.txt” could not be read as an image" in alert.inner_text()
     assert "the previous image is kept" in alert.inner_text()
     assert playground.js("window.playground.image.name") == "astronaut_eyes.png"

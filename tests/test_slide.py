@@ -188,7 +188,7 @@ def test_play_and_pause(page):
     page.click("#ks-play")
     s = state(page)
     assert s["playing"] and page.locator("#ks-play").get_attribute("aria-pressed") == "true"
-    page.wait_for_function("window.kernelSlide.step >= 3", timeout=5_000)
+    page.wait_for_function("window.kernelSlide.step >= 3", timeout=30_000)
     page.click("#ks-play")  # now "Pause"
     paused = state(page)
     assert not paused["playing"] and page.locator("#ks-play").inner_text() == "Play"
