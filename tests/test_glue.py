@@ -22,6 +22,8 @@ from PIL import Image
 
 from conftest import ROOT, SNIPPETS, build_site, make_site, notebook_client, write
 from kernelsite import embed, figurefiles, mathml, notebook, pagehtml, runner, values
+from kernelsite.darkfigures import DARK_BACKGROUND
+from kernelsite.narrowfigures import PHONE_TEXT_PX, PHONE_WIDTH_PX
 
 FIGURE_SNIPPET = '''
 """Two figures, a printed line, values, and a written file."""
@@ -760,7 +762,7 @@ def test_dark_variant_recolours_background_and_ink_and_leaves_images_alone(tmp_p
         for name in ("fig1.png", "fig1.dark.png")
     )
     assert light.shape == dark.shape
-    background = np.array(Image.new("RGB", (1, 1), figures.DARK_BACKGROUND).getpixel((0, 0)))
+    background = np.array(Image.new("RGB", (1, 1), DARK_BACKGROUND).getpixel((0, 0)))
     height = light.shape[0]
 
     def at(image, xy):
@@ -857,8 +859,8 @@ def test_a_wide_multi_panel_figure_gets_a_narrow_layout_for_phones(tmp_path):
     narrow_dark = figurefiles.figure_size(tmp_path / "fig1.narrow.dark.svg")
     assert narrow_dark == (narrow_width, narrow_height)
     # on a phone the smallest text (8 pt) is drawn at least PHONE_TEXT_PX high
-    scale = min(1, figures.PHONE_WIDTH_PX / narrow_width)
-    assert 8 * 4 / 3 * scale >= figures.PHONE_TEXT_PX > 8 * 4 / 3 * figures.PHONE_WIDTH_PX / width
+    scale = min(1, PHONE_WIDTH_PX / narrow_width)
+    assert 8 * 4 / 3 * scale >= PHONE_TEXT_PX > 8 * 4 / 3 * PHONE_WIDTH_PX / width
 
     fig, ax = plt.subplots(figsize=(4, 3))  # one panel, readable on a phone: no narrow layout
     ax.plot([0, 1])
@@ -878,7 +880,7 @@ def test_a_wide_single_chart_gets_narrower_unless_its_text_would_collide(tmp_pat
     fig.tight_layout()
     (width, height), (narrow_width, narrow_height) = saved_with_narrow_layout(fig, tmp_path)
     assert narrow_width < 0.6 * width and narrow_height == height  # the text keeps its size
-    scale = min(1, figures.PHONE_WIDTH_PX / narrow_width)
+    scale = min(1, PHONE_WIDTH_PX / narrow_width)
     assert 8 * 4 / 3 * scale > 8.5  # CSS px: about PHONE_TEXT_PX
 
     fig, ax = plt.subplots(figsize=(8, 3))  # labels in data coordinates would run together
