@@ -282,6 +282,19 @@ def estimate(idle_seconds: float, load: float, cores: int) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Limits:
+    """How snippets run: ``jobs`` at a time, each with ``threads`` threads and these
+    ``environment`` variables; stopped after ``cpu`` seconds of CPU (a runaway) or ``wall``
+    seconds of wall-clock time (a hang)."""
+
+    jobs: int
+    threads: int
+    cpu: float
+    wall: float
+    environment: dict[str, str] | None
+
+
 def run_all(
     snippets: list[Snippet],
     cache_dir: Path,
@@ -299,25 +312,15 @@ def run_all(
     threads (default: its share of the cores) and these ``environment`` variables set. A cache
     folder removed during the run (``rm -rf .cache``) is made again, and the results it held
     are computed again."""
+    jobs = jobs or os.cpu_count() or 1
+    threads = threads or max(1, (os.cpu_count() or 1) // jobs)
+    limits = Limits(jobs, threads, cpu_limit, wall_limit, environment)
     cache_dir = cache_dir.resolve()
     lost = CacheLoss(cache_dir, log)
     results: dict[str, Result] = {}
     todo = list(snippets)
     for _ in range(3):  # removed again and again: three rounds at most
-        results.update(
-            _run_all(
-                todo,
-                len(snippets),
-                cache_dir,
-                jobs,
-                cpu_limit,
-                wall_limit,
-                log,
-                lost,
-                threads,
-                environment,
-            )
-        )
+        results.update(_run_all(todo, len(snippets), cache_dir, limits, log, lost))
         todo = [s for s in snippets if not (results[s.id].folder / "result.json").is_file()]
         if not todo:
             break
@@ -345,108 +348,112 @@ def _run_all(
     snippets: list[Snippet],
     total: int,
     cache_dir: Path,
-    jobs: int | None,
-    cpu_limit: float,
-    wall_limit: float,
+    limits: Limits,
     log: Callable[[str], None],
     lost: CacheLoss,
-    threads: int | None,
-    environment: dict[str, str] | None,
 ) -> dict[str, Result]:
     cache_dir.mkdir(parents=True, exist_ok=True)
     tmp_root = cache_dir / "tmp"
     tmp_root.mkdir(exist_ok=True)
     drop_orphans(tmp_root)
-    jobs = jobs or os.cpu_count() or 1
-    threads = threads or max(1, (os.cpu_count() or 1) // jobs)
     results = cached_results(snippets, cache_dir)
     for number, snippet_id in enumerate(results, start=1):
         log(f"[{number}/{total}] {snippet_id} (cached)")
     failures: list[Failure] = []
     todo = [s for s in snippets if s.id not in results]
-    if todo:
-        timings = Timings(cache_dir)
-        log(
-            f"running {len(todo)} snippet(s), {jobs} at a time: "
-            + estimate(timings.remaining(todo, jobs), os.getloadavg()[0], os.cpu_count() or 1)
-        )
-        from kernelsite import capture  # imports matplotlib: only when a snippet has to run
+    if not todo:
+        return results
+    timings = Timings(cache_dir)
+    log(
+        f"running {len(todo)} snippet(s), {limits.jobs} at a time: "
+        + estimate(timings.remaining(todo, limits.jobs), os.getloadavg()[0], os.cpu_count() or 1)
+    )
+    from kernelsite import capture  # imports matplotlib: only when a snippet has to run
 
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(capture.PRELOAD)
-        running: dict = {}
-        try:
-            while todo or running:
-                while todo and len(running) < jobs:
-                    snippet = todo.pop(0)
-                    prefix = f"{os.getpid()}-{snippet.key}-"
-                    if not tmp_root.is_dir():
-                        lost.rebuild()
-                    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_root))
-                    process = context.Process(
-                        target=capture.run,
-                        args=(snippet.path, snippet.helpers, tmp, threads, cpu_limit, environment),
-                        daemon=True,
-                    )
-                    process.start()
-                    running[process] = (snippet, tmp, time.monotonic())
-                multiprocessing.connection.wait([p.sentinel for p in running], timeout=0.2)
-                for process, (snippet, tmp, started) in list(running.items()):
-                    elapsed = time.monotonic() - started
-                    if process.exitcode is None and elapsed <= wall_limit:
-                        continue
-                    if process.exitcode is None:
-                        cpu = cpu_seconds_of(process.pid)
-                        process.kill()
-                        process.join()
-                        outcome = Failure(
-                            snippet,
-                            None,
-                            f"still running after {wall_limit:.0f} s (it had used {cpu:.1f} s of "
-                            "CPU): stopped as hung (KERNELSITE_WALL_LIMIT)",
-                        )
-                    elif process.exitcode == -signal.SIGXCPU:
-                        outcome = Failure(
-                            snippet,
-                            None,
-                            f"used {cpu_limit:.0f} s of CPU, the limit for one snippet: stopped "
-                            "as a runaway (KERNELSITE_CPU_LIMIT)",
-                        )
-                    elif not tmp.is_dir():  # the cache was removed under it: run it again
-                        del running[process]
-                        lost.rebuild()
-                        todo.insert(0, snippet)
-                        continue
-                    else:
-                        try:
-                            outcome = _finish(snippet, tmp, process.exitcode, cache_dir)
-                        except FileNotFoundError:  # the cache was removed while storing it
-                            del running[process]
-                            shutil.rmtree(tmp, ignore_errors=True)
-                            lost.rebuild()
-                            todo.insert(0, snippet)
-                            continue
-                    del running[process]
-                    shutil.rmtree(tmp, ignore_errors=True)
-                    done = len(results) + len(failures) + 1
-                    if isinstance(outcome, Failure):
-                        failures.append(outcome)
-                        log(f"[{done}/{total}] {snippet.id} FAILED after {elapsed:.1f} s")
-                        continue
-                    results[snippet.id] = outcome
-                    # CPU time over its threads: its time on an idle machine, whatever the load
-                    timings.seconds[snippet.id] = outcome.cpu_seconds / threads
-                    left = timings.remaining(todo, jobs)
-                    eta = f", about {left:.0f} s left" if todo else ""
-                    log(f"[{done}/{total}] {snippet.id} {outcome.seconds:.1f} s{eta}")
-        finally:
-            for process, (_, tmp, _) in running.items():  # interrupted: stop children, drop temps
-                process.kill()
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(capture.PRELOAD)
+    running: dict = {}
+    try:
+        while todo or running:
+            while todo and len(running) < limits.jobs:
+                snippet = todo.pop(0)
+                if not tmp_root.is_dir():
+                    lost.rebuild()
+                prefix = f"{os.getpid()}-{snippet.key}-"
+                tmp = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_root))
+                process = context.Process(
+                    target=capture.run,
+                    args=(
+                        snippet.path,
+                        snippet.helpers,
+                        tmp,
+                        limits.threads,
+                        limits.cpu,
+                        limits.environment,
+                    ),
+                    daemon=True,
+                )
+                process.start()
+                running[process] = (snippet, tmp, time.monotonic())
+            multiprocessing.connection.wait([p.sentinel for p in running], timeout=0.2)
+            for process, (snippet, tmp, started) in list(running.items()):
+                elapsed = time.monotonic() - started
+                if process.exitcode is None and elapsed <= limits.wall:
+                    continue
+                outcome = _outcome(process, snippet, tmp, cache_dir, limits)
+                del running[process]
                 shutil.rmtree(tmp, ignore_errors=True)
-            timings.save()
+                if outcome is None:  # the cache was removed under it: run it again
+                    lost.rebuild()
+                    todo.insert(0, snippet)
+                    continue
+                done = len(results) + len(failures) + 1
+                if isinstance(outcome, Failure):
+                    failures.append(outcome)
+                    log(f"[{done}/{total}] {snippet.id} FAILED after {elapsed:.1f} s")
+                    continue
+                results[snippet.id] = outcome
+                # CPU time over its threads: its time on an idle machine, whatever the load
+                timings.seconds[snippet.id] = outcome.cpu_seconds / limits.threads
+                left = timings.remaining(todo, limits.jobs)
+                eta = f", about {left:.0f} s left" if todo else ""
+                log(f"[{done}/{total}] {snippet.id} {outcome.seconds:.1f} s{eta}")
+    finally:
+        for process, (_, tmp, _) in running.items():  # interrupted: stop children, drop temps
+            process.kill()
+            shutil.rmtree(tmp, ignore_errors=True)
+        timings.save()
     if failures:
         raise SnippetError(failures)
     return results
+
+
+def _outcome(process, snippet: Snippet, tmp: Path, cache_dir: Path, limits: Limits):
+    """What became of a snippet's process that ended, or ran past the wall-clock limit: its
+    Result, a Failure, or None when the cache was removed under it (it must run again)."""
+    if process.exitcode is None:
+        cpu = cpu_seconds_of(process.pid)
+        process.kill()
+        process.join()
+        return Failure(
+            snippet,
+            None,
+            f"still running after {limits.wall:.0f} s (it had used {cpu:.1f} s of CPU): "
+            "stopped as hung (KERNELSITE_WALL_LIMIT)",
+        )
+    if process.exitcode == -signal.SIGXCPU:
+        return Failure(
+            snippet,
+            None,
+            f"used {limits.cpu:.0f} s of CPU, the limit for one snippet: stopped as a runaway "
+            "(KERNELSITE_CPU_LIMIT)",
+        )
+    if not tmp.is_dir():
+        return None
+    try:
+        return _finish(snippet, tmp, process.exitcode, cache_dir)
+    except FileNotFoundError:  # the cache was removed while storing it
+        return None
 
 
 def evict(cache_dir: Path, keep: set[str], unused_for: float = 3600.0) -> None:
