@@ -56,6 +56,15 @@ def site() -> Path:
     return built_site()
 
 
+@pytest.fixture(scope="module")
+def pages(site) -> dict[str, str]:
+    """Every HTML file of the site, by its path in the site: read once for the checks below."""
+    return {
+        str(html.relative_to(site)): html.read_text(encoding="utf-8")
+        for html in sorted(site.rglob("*.html"))
+    }
+
+
 def nav_titles() -> dict[str, str]:
     """Each page of mkdocs.yml's nav and the title the navigation gives it."""
     config = (ROOT / "mkdocs.yml").read_text("utf-8")
@@ -118,49 +127,49 @@ def test_internal_links_and_anchors_resolve(site):
     fail_on(gates.broken_links(site), "broken internal link or anchor")
 
 
-def test_every_dialog_has_a_name(site):
+def test_every_dialog_has_a_name(pages):
     """Material's search box is a dialog: unnamed, a screen reader announces just "dialog"
     (axe's aria-dialog-name, which costs Lighthouse's accessibility score 0.04)."""
     unnamed = [
-        str(html.relative_to(site))
-        for html in sorted(site.rglob("*.html"))
-        for tag in re.findall(r"<[^>]*\brole=\"dialog\"[^>]*>", html.read_text(encoding="utf-8"))
+        name
+        for name, html in pages.items()
+        for tag in re.findall(r"<[^>]*\brole=\"dialog\"[^>]*>", html)
         if "aria-label=" not in tag and "aria-labelledby=" not in tag
     ]
     assert not unnamed, f"dialogs without a name in {unnamed}"
 
 
-def test_every_code_block_can_be_focused_before_material_mounts_it(site):
+def test_every_code_block_can_be_focused_before_material_mounts_it(pages):
     """Material gives a wide code block its tabindex only once the block has been seen
     (content.lazy): the build's tabindex lets a keyboard reach and scroll it before that."""
     bare = [
-        str(html.relative_to(site))
-        for html in sorted(site.rglob("*.html"))
-        if re.search(r"<pre\b[^>]*>(?:<span></span>)?<code>", html.read_text(encoding="utf-8"))
+        name
+        for name, html in pages.items()
+        if re.search(r"<pre\b[^>]*>(?:<span></span>)?<code>", html)
     ]
     assert not bare, f"code blocks without a tabindex in {bare}"
 
 
-def test_code_carries_no_span_that_changes_nothing(site):
+def test_code_carries_no_span_that_changes_nothing(pages):
     """A name or a space in code is drawn in the code's own colour: a <span> around each would
     be a third of a chapter's elements, parsed and walked at every style pass for nothing."""
     code = re.compile(r'class="language-[^"]* highlight">.*?</pre>', re.DOTALL)
     wrapped = [
-        str(html.relative_to(site))
-        for html in sorted(site.rglob("*.html"))
-        for block in code.findall(html.read_text(encoding="utf-8"))
+        name
+        for name, html in pages.items()
+        for block in code.findall(html)
         if re.search(r'<span class="[nw]">', block)
     ]
     assert not wrapped, f"code tokens wrapped in a span that adds no colour in {wrapped}"
 
 
-def test_heading_permalinks_are_named_without_a_title(site):
+def test_heading_permalinks_are_named_without_a_title(pages):
     """Material mounts a tooltip on every titled element of the content as the page loads (each
     measured with a forced layout): headings' permalinks are named by aria-label instead."""
     titled = [
-        str(html.relative_to(site))
-        for html in sorted(site.rglob("*.html"))
-        if re.search(r'<a class="headerlink"[^>]* title=', html.read_text(encoding="utf-8"))
+        name
+        for name, html in pages.items()
+        if re.search(r'<a class="headerlink"[^>]* title=', html)
     ]
     assert not titled, f"permalinks with a title in {titled}"
 
