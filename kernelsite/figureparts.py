@@ -1,5 +1,7 @@
 """What matplotlib draws, read through its public API where it has one: the parts of a figure
-that the dark palette (darkfigures.py) and the phone layout (narrowfigures.py) both need."""
+that the dark palette (darkfigures.py) and the phone layout (narrowfigures.py) need. The three
+that have no public accessor (colour bars' parts, the ticks an axis would draw) are read here
+only, so that a matplotlib upgrade has one place to check."""
 
 from __future__ import annotations
 
@@ -26,6 +28,13 @@ def axes_lines(ax) -> list[Axis]:
 def colorbar_extensions(fig) -> set[int]:
     """The triangles a colour bar draws for values beyond its range (no public accessor)."""
     return {id(p) for a in fig.axes if hasattr(a, "_colorbar") for p in a._colorbar._extend_patches}
+
+
+def colorbar_parents(ax) -> list | None:
+    """The axes a colour bar's axes was made beside (no public accessor), or None when ``ax``
+    is not such a colour bar."""
+    info = getattr(ax, "_colorbar_info", None)
+    return None if info is None else info.get("parents", [])
 
 
 def drawn_ticks(axis) -> list:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
-from kernelsite.figureparts import drawn_ticks, suptitle_of, titles
+from kernelsite.figureparts import colorbar_parents, drawn_ticks, suptitle_of, titles
 
 # A phone: 390 CSS px wide, minus Material's 16 px margins (see figurefiles.NARROW_MEDIA).
 PHONE_WIDTH_PX = 358
@@ -95,7 +95,7 @@ def _units(fig, renderer) -> list[Unit] | None:
     units: dict[int, Unit] = {}
     bars = []
     for ax in axes:
-        if hasattr(ax, "_colorbar_info") or ax.get_label() == "<colorbar>":
+        if colorbar_parents(ax) is not None or ax.get_label() == "<colorbar>":
             bars.append(ax)
             continue
         box = _inches(ax.get_position(original=False).transformed(fig.transFigure), fig)
@@ -103,7 +103,7 @@ def _units(fig, renderer) -> list[Unit] | None:
         units[id(ax)] = Unit([ax], box, box if tight is None else _inches(tight, fig))
     extra = []
     for bar in bars:
-        parents = getattr(bar, "_colorbar_info", {}).get("parents", [])
+        parents = colorbar_parents(bar) or []
         box = _inches(bar.get_position(original=False).transformed(fig.transFigure), fig)
         tight = bar.get_tightbbox(renderer)
         tight = box if tight is None else _inches(tight, fig)
@@ -118,8 +118,8 @@ def _units(fig, renderer) -> list[Unit] | None:
 
 def _rows(units: list[Unit]) -> list[list[Unit]] | None:
     """Units grouped in rows (top to bottom, each left to right); None if a unit spans rows."""
-    main = [u for u in units if not hasattr(u.axes[0], "_colorbar_info")]
-    bars = [u for u in units if hasattr(u.axes[0], "_colorbar_info")]
+    main = [u for u in units if colorbar_parents(u.axes[0]) is None]
+    bars = [u for u in units if colorbar_parents(u.axes[0]) is not None]
     rows: list[list[Unit]] = []
     for unit in sorted(main, key=lambda u: -(u.box.y0 + u.box.y1)):
         for row in rows:
