@@ -3,8 +3,10 @@ errors while serving."""
 
 from __future__ import annotations
 
+import posixpath
 import re
 from html import escape
+from pathlib import Path
 
 from kernelsite import mathml
 
@@ -87,6 +89,38 @@ def preload_math_font(page: str, font_url: str) -> str:
         return page
     link = f'<link rel="preload" href="{font_url}" as="font" type="font/woff" crossorigin>'
     return page.replace("</head>", f"{link}\n</head>", 1)
+
+
+MODULE_SCRIPT = re.compile(r'<script type="module" src="([^"]+)"></script>')
+# A module's static imports of the site's own modules: `import { a } from "./dom.js";`
+STATIC_IMPORT = re.compile(r'^import\b[^;]*?\bfrom\s+"(\.{1,2}/[^"]+)"', re.MULTILINE)
+
+
+def preload_modules(page: str, page_url: str, docs_dir: Path) -> str:
+    """A page's module scripts and every module they import, named in its head: the browser
+    fetches them all at once, with the stylesheets, instead of learning of each import only when
+    the file that imports it has arrived. ``page_url``: the page's URL folder (``playground/``);
+    a script's file is found below ``docs_dir`` (one that is not is left to the link checks)."""
+
+    def site_path(folder: str, relative: str) -> str:
+        return posixpath.normpath(posixpath.join(folder, relative))
+
+    wanted: dict[str, None] = {}  # site paths, in the order found
+    todo = [site_path(page_url, src) for src in MODULE_SCRIPT.findall(page)]
+    while todo:
+        path = todo.pop(0)
+        if path in wanted:
+            continue
+        if not (docs_dir / path).is_file():
+            continue
+        wanted[path] = None
+        source = (docs_dir / path).read_text(encoding="utf-8")
+        todo += [site_path(posixpath.dirname(path), i) for i in STATIC_IMPORT.findall(source)]
+    links = "".join(
+        f'<link rel="modulepreload" href="{posixpath.relpath(path, page_url or ".")}">\n'
+        for path in wanted
+    )
+    return page.replace("</head>", f"{links}</head>", 1) if links else page
 
 
 def focusable_code_blocks(html: str) -> str:

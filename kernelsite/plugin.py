@@ -296,7 +296,8 @@ class KernelSite(BasePlugin[KernelSiteConfig]):
             except ValueError as error:  # MathError, NotebookError
                 return output.replace(page.content, self.page_failed(page, error), 1)
         font_url = get_relative_url(mathfont.SITE_PATH, page.url)
-        return pagehtml.preload_math_font(output, font_url)
+        output = pagehtml.preload_math_font(output, font_url)
+        return pagehtml.preload_modules(output, page.url, Path(config.docs_dir))
 
     def on_post_template(self, output_content, template_name, config):
         if template_name == "404.html":

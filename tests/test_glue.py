@@ -985,3 +985,20 @@ def test_photographs_and_heavy_raster_figures_are_lossy_webp_and_repeat_exactly(
     assert all(made[kind, 1] == made[kind, 2] for kind in ("photo", "heavy", "light"))
     for kind in ("photo", "heavy"):
         assert Image.open(io.BytesIO(made[kind, 1]["fig1.webp"])).format == "WEBP"
+
+
+def test_a_page_names_its_modules_and_all_they_import_in_its_head(tmp_path):
+    write(
+        tmp_path / "assets" / "main.js",
+        'import { a } from "./a.js";\nimport {\n  b,\n} from "./b.js";\n',
+    )
+    write(tmp_path / "assets" / "a.js", 'import { b } from "./b.js";\nexport const a = 1;\n')
+    write(tmp_path / "assets" / "b.js", 'export const b = 2; // import nothing from "./c.js"\n')
+    page = '<head></head><body><script type="module" src="../assets/main.js"></script></body>'
+    html = pagehtml.preload_modules(page, "chapter/", tmp_path)
+    links = re.findall(r'<link rel="modulepreload" href="([^"]+)">', html[: html.index("</head>")])
+    assert links == ["../assets/main.js", "../assets/a.js", "../assets/b.js"]
+    home = pagehtml.preload_modules(page.replace("../", ""), "", tmp_path)
+    assert re.findall(r'modulepreload" href="([^"]+)"', home)[0] == "assets/main.js"
+    plain = "<head></head><body><p>No script.</p></body>"
+    assert pagehtml.preload_modules(plain, "chapter/", tmp_path) == plain

@@ -92,3 +92,24 @@ def test_pages_with_formulas_fetch_the_maths_font_early_and_only_they():
         else:
             assert not links, f"{page} has no formula but preloads {links}"
     assert with_maths >= 10
+
+
+# The site's own modules the page fetched (not Material's bundle and its search worker).
+LOADED_MODULES = """performance.getEntriesByType("resource").map((entry) => entry.name)
+  .filter((url) => /\\/assets\\/[^/]+\\.js$/.test(url))"""
+PRELOADED = (
+    """[...document.head.querySelectorAll('link[rel="modulepreload"]')].map((link) => link.href)"""
+)
+
+
+@pytest.mark.parametrize("path", ["learn/", "playground/", "words/"])
+def test_every_module_a_page_loads_is_named_in_its_head(chromium, path):
+    """The browser fetches a page's modules with its stylesheets, all at once, rather than one
+    import after another (kernelsite/pagehtml.py, preload_modules)."""
+    context, page = open_phone(chromium, path)
+    try:
+        loaded, preloaded = page.evaluate(LOADED_MODULES), page.evaluate(PRELOADED)
+        assert len(loaded) >= 4, f"{path}: {loaded}"  # the page's script and what it imports
+        assert sorted(set(loaded)) == sorted(preloaded), f"{path}: {loaded} vs {preloaded}"
+    finally:
+        context.close()
