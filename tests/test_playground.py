@@ -406,6 +406,47 @@ def test_grey_photo_is_one_channel_and_matches_torch(playground):
         playground.choose_image("Astronaut")
 
 
+# The image list's Cameraman is chosen; when its output is first drawn (a mutation of the output's
+# caption), the page's version is read and the padding is changed, all before the next task.
+CHANGE_WHEN_THE_NEW_OUTPUT_IS_DRAWN = """() => new Promise((resolve) => {
+    const caption = document.getElementById("kp1-out-caption");
+    const observer = new MutationObserver(() => {
+        observer.disconnect();
+        const version = window.playground.version;
+        const padding = document.getElementById("kp1-padding");
+        padding.value = "circular";
+        padding.dispatchEvent(new Event("change"));
+        resolve(version);
+    });
+    observer.observe(caption, { childList: true, characterData: true, subtree: true });
+    const select = document.getElementById("kp1-image");
+    select.value = [...select.options].find((o) => o.text.startsWith("Cameraman")).value;
+    select.dispatchEvent(new Event("change"));
+})"""
+THREE_TASKS_LATER = "() => new Promise((r) => setTimeout(() => setTimeout(() => setTimeout(r))))"
+
+
+def test_a_new_image_is_drawn_in_parts_and_a_change_in_between_overtakes_the_rest(playground):
+    """A new image's first update runs one part per task, so that none is long on a slow phone:
+    when its output is drawn, the update is not over yet. A reader's change made then is a whole
+    update of its own, and the parts still to come are dropped: one update, the right output."""
+    with Image.open(PLAYGROUND_PHOTOS / "camera.png") as image:
+        camera = np.asarray(image)
+    playground.set_kernel("sobel x 3x3")
+    playground.set_options("zeros", False)
+    before = playground.version()
+    try:
+        assert playground.page.evaluate(CHANGE_WHEN_THE_NEW_OUTPUT_IS_DRAWN) == before
+        playground.page.evaluate(THREE_TASKS_LATER)
+        assert playground.version() == before + 1
+        assert playground.js("window.playground.applied.padding") == "circular"
+        expected = reference(camera, SOBEL_X, "circular", False, False)
+        assert np.abs(playground.output() - expected).max() <= TOLERANCE
+        assert playground.page.inner_text("#kp1-status").startswith("Updated in")
+    finally:
+        playground.choose_image("Astronaut")
+
+
 def test_display_clips_or_rescales_the_raw_output(playground):
     playground.set_kernel("sobel x 3x3")
     playground.set_options("reflect", False)

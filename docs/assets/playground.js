@@ -506,6 +506,7 @@ class Playground {
     this.applied = null; // the effective kernel of the last output
     this.updateMs = NaN;
     this.timings = null; // the parts of the last update, in ms
+    this.staged = null; // the parts of a new image's first update still to run (setImage)
     this.frequency = null; // what the frequency response says about the applied kernel
     this.pixel = null; // {x, y}: the output pixel under the inspector
     this.inspected = null; // how that pixel's value is made (see inspectPixel)
@@ -886,8 +887,14 @@ class Playground {
       this.clearError();
       if (this.cellErrors.size) this.checkGrid();
     }
-    await nextTask(); // filtering and drawing in a task of their own
-    this.update();
+    // The first update of a new image runs one part per task, so that none is a long task on a slow
+    // phone; a reader's change in between (a whole update) overtakes the parts still to come.
+    const parts = (this.staged = this.updateParts());
+    for (const part of parts) {
+      await nextTask();
+      if (this.staged !== parts) return;
+      part();
+    }
   }
 
   /**
@@ -896,32 +903,56 @@ class Playground {
    */
   update() {
     if (!this.image) return;
-    const t0 = performance.now();
-    const { weights, size } = this.valid;
-    const { kernel, note } = effectiveKernel(weights, size, { flip: this.flip.checked, normalise: this.normalise.checked });
-    const { width, height, channels, planes } = this.image;
-    const { output, passes } = filterImage(planes, width, height, channels, kernel, size, this.padding.value);
-    this.output = output;
-    this.applied = { kernel, size, flip: this.flip.checked, normalise: this.normalise.checked, padding: this.padding.value };
-    const t1 = performance.now();
-    this.draw();
-    const total = kernel.reduce((a, b) => a + b, 0);
-    this.sum.textContent = `Sum of the weights applied: ${formatNumber(total, 4)}`;
-    this.note.textContent = note;
-    const t2 = performance.now();
-    this.drawFrequency();
-    const t3 = performance.now();
-    this.inspect();
-    const t4 = performance.now();
-    this.timings = { filterMs: t1 - t0, drawMs: t2 - t1, frequencyMs: t3 - t2, inspectMs: t4 - t3, totalMs: t4 - t0 };
-    this.filterMs = this.timings.filterMs;
-    this.updateMs = this.timings.totalMs;
+    this.staged = null;
+    for (const part of this.updateParts()) part();
+  }
+
+  /** An update in three parts: the output (filtered and drawn), its frequency response, then the
+   * inspector and the status line. Each part times itself. */
+  updateParts() {
+    const t = {};
+    let passes;
+    const timed = (name, work) => {
+      const start = performance.now();
+      work();
+      t[name] = performance.now() - start;
+    };
+    const output = () => {
+      timed("filterMs", () => {
+        const { weights, size } = this.valid;
+        const { kernel, note } = effectiveKernel(weights, size, { flip: this.flip.checked, normalise: this.normalise.checked });
+        const { width, height, channels, planes } = this.image;
+        const filtered = filterImage(planes, width, height, channels, kernel, size, this.padding.value);
+        this.output = filtered.output;
+        passes = filtered.passes;
+        this.note.textContent = note;
+        this.applied = { kernel, size, flip: this.flip.checked, normalise: this.normalise.checked, padding: this.padding.value };
+      });
+      timed("drawMs", () => {
+        this.draw();
+        const total = this.applied.kernel.reduce((a, b) => a + b, 0);
+        this.sum.textContent = `Sum of the weights applied: ${formatNumber(total, 4)}`;
+      });
+    };
+    const frequency = () => timed("frequencyMs", () => this.drawFrequency());
+    const inspector = () => {
+      timed("inspectMs", () => this.inspect());
+      this.report({ ...t, totalMs: t.filterMs + t.drawMs + t.frequencyMs + t.inspectMs }, passes);
+    };
+    return [output, frequency, inspector];
+  }
+
+  /** Record an update's timings and say them in the status line; tell slide.js. */
+  report(timings, passes) {
+    this.timings = timings;
+    this.filterMs = timings.filterMs;
+    this.updateMs = timings.totalMs;
     this.passes = passes;
     this.version++;
     const ms = (v) => `${v.toFixed(1)} ms`;
-    const frequency = this.showFreq.checked ? `frequency response ${ms(t3 - t2)}` : "frequency response off";
+    const frequency = this.showFreq.checked ? `frequency response ${ms(timings.frequencyMs)}` : "frequency response off";
     this.root.dispatchEvent(new CustomEvent("playground-update", { bubbles: true })); // for slide.js
-    this.status.textContent = `Updated in ${ms(t4 - t0)}: filtering ${ms(t1 - t0)} (${passes}), drawing ${ms(t2 - t1)}, ${frequency}, inspector ${ms(t4 - t3)}.`;
+    this.status.textContent = `Updated in ${ms(timings.totalMs)}: filtering ${ms(timings.filterMs)} (${passes}), drawing ${ms(timings.drawMs)}, ${frequency}, inspector ${ms(timings.inspectMs)}.`;
   }
 
   draw() {
