@@ -95,13 +95,21 @@ def performance(report: dict) -> float:
 
 def withheld(report: dict) -> bool:
     """Whether Chromium withheld the page's first frame: the first contentful paint came at least
-    half a second after the load event, and the main thread was busy for less than half of that
-    wait (a page that paints late because of its own work keeps its main thread busy)."""
-    metrics = report["audits"]["metrics"]["details"]["items"][0]
+    half a second after the load event, no request ended in the 0.3 s before it, and the main
+    thread was busy for less than half of the wait (a page that paints late because of its own
+    work keeps its main thread busy; one that waits for data gets it just before it paints)."""
+    audits = report["audits"]
+    metrics = audits["metrics"]["details"]["items"][0]
     loaded, painted = metrics["observedLoad"], metrics["observedFirstContentfulPaint"]
     if painted - loaded < 500:
         return False
-    tasks = report["audits"]["main-thread-tasks"]["details"]["items"]
+    ends = (
+        request.get("networkEndTime", 0)
+        for request in audits["network-requests"]["details"]["items"]
+    )
+    if any(painted - 300 < end <= painted for end in ends):
+        return False
+    tasks = audits["main-thread-tasks"]["details"]["items"]
     spans = ((task["startTime"], task["startTime"] + task["duration"]) for task in tasks)
     busy = sum(max(0, min(end, painted) - max(start, loaded)) for start, end in spans)
     return busy < (painted - loaded) / 2

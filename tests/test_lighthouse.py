@@ -7,16 +7,25 @@ import pytest
 from kernelsite import lighthouse
 
 
-def report(load: float, first_paint: float, tasks: list[tuple[float, float]], perf=0.9) -> dict:
+def report(
+    load: float,
+    first_paint: float,
+    tasks: list[tuple[float, float]],
+    perf: float = 0.9,
+    requests_end: tuple[float, ...] = (13, 98, 281, 448),
+) -> dict:
     """A Lighthouse report reduced to what the run selection reads: observed load and first
-    contentful paint (ms), the main thread's tasks (start, duration), and the four scores."""
+    contentful paint (ms), the main thread's tasks (start, duration), when each request ended,
+    and the four scores."""
     metrics = {"observedLoad": load, "observedFirstContentfulPaint": first_paint}
     items = [{"startTime": start, "duration": duration} for start, duration in tasks]
+    requests = [{"networkEndTime": end} for end in requests_end]
     scores = dict.fromkeys(lighthouse.CATEGORIES, {"score": 1.0})
     return {
         "audits": {
             "metrics": {"details": {"items": [metrics]}},
             "main-thread-tasks": {"details": {"items": items}},
+            "network-requests": {"details": {"items": requests}},
         },
         "categories": {**scores, "performance": {"score": perf}},
     }
@@ -26,12 +35,15 @@ def report(load: float, first_paint: float, tasks: list[tuple[float, float]], pe
 # first frame came 0.69 s after load while its main thread ran 32 ms of tasks (Chromium held it).
 PAINTED_AT_ONCE = report(578, 255, [(20, 30), (120, 70), (200, 40), (300, 100)])
 HELD = report(578, 1267, [(20, 30), (120, 100), (396, 102), (500, 80), (600, 20), (1100, 12)])
-# A page that paints late because its own script keeps the main thread busy is not held.
+# A page that paints late because its own script keeps the main thread busy is not held, nor one
+# that waits for data it fetched after load and paints when it arrives.
 BUSY_AFTER_LOAD = report(400, 1300, [(400, 450), (900, 380)])
+WAITS_FOR_DATA = report(400, 1300, [(1230, 40)], requests_end=(13, 98, 1220))
 
 
 @pytest.mark.parametrize(
-    "run, held", [(PAINTED_AT_ONCE, False), (HELD, True), (BUSY_AFTER_LOAD, False)]
+    "run, held",
+    [(PAINTED_AT_ONCE, False), (HELD, True), (BUSY_AFTER_LOAD, False), (WAITS_FOR_DATA, False)],
 )
 def test_a_withheld_first_frame_is_recognised_by_an_idle_wait_after_load(run, held):
     assert lighthouse.withheld(run) is held
