@@ -186,6 +186,48 @@ def test_the_flipped_target_is_learned_when_made_by_convolution(learner):
     assert "flipped" in learner.inner_text("#kl-goal-caption")
 
 
+# Installed before the page's scripts: when the goal kernel is first drawn (its caption says
+# "Goal: ..."), whether the learner says it is ready is kept, and the start is changed to He's
+# rule, all before the next task.
+CHANGE_WHEN_THE_GOAL_IS_DRAWN = """
+window.whenGoalDrawn = new Promise((resolve) => {
+    new MutationObserver((records, observer) => {
+        const caption = document.getElementById("kl-goal-caption");
+        if (!caption || !caption.textContent.startsWith("Goal:")) return;
+        observer.disconnect();
+        const ready = window.kernelLearning.ready;
+        const start = document.getElementById("kl-start");
+        start.value = "he";
+        start.dispatchEvent(new Event("change"));
+        resolve(ready);
+    }).observe(document, { childList: true, characterData: true, subtree: true });
+});
+"""
+
+
+def test_the_first_start_is_drawn_in_parts_and_a_change_in_between_overtakes_the_rest(chromium):
+    """The first start runs one part per task, so that none is long on a slow phone: when the
+    goal is drawn the learner is not ready yet. A reader's change made then is a whole restart,
+    and the parts still to come are dropped: one drawing, from the start the reader chose."""
+    base, instance = chromium
+    page = instance.new_page()
+    try:
+        page.add_init_script(CHANGE_WHEN_THE_GOAL_IS_DRAWN)
+        page.goto(base + "learn/")
+        assert page.evaluate("window.whenGoalDrawn") is False
+        page.wait_for_function("window.kernelLearning.ready", timeout=30_000)
+        page.evaluate("() => new Promise((r) => setTimeout(() => setTimeout(r)))")
+        assert page.evaluate("window.kernelLearning.version") == 1
+        now = state(page)
+        assert now["step"] == 0 and now["start"] == "he"
+        page.click("#kl-reset")  # He's start drawn again, by a whole restart
+        assert state(page)["kernel"] == now["kernel"]
+        page.select_option("#kl-start", "snippet")
+        assert state(page)["kernel"] != now["kernel"]
+    finally:
+        page.close()
+
+
 def test_reset_returns_to_the_start(learner):
     configure(learner)
     steps(learner, 10)

@@ -239,6 +239,7 @@ class Learner {
     this.photoUrl = links.find((a) => a.href.endsWith(".png"))?.href;
     this.startUrl = links.find((a) => a.href.endsWith(".json"))?.href;
     this.ready = false;
+    this.staged = null; // the parts of the first start still to run (load)
     this.targetValues = Float64Array.from(TARGETS.sobel_x.kernel); // what the grid holds
     this.target = Float64Array.from(this.targetValues); // last valid target kernel
     this.cellErrors = new Map();
@@ -368,10 +369,18 @@ class Learner {
       this.exported = start;
       this.startSelect.querySelector("option[value=snippet]").textContent = `${STARTS.snippet}: torch.manual_seed(${start.seed})`;
       this.camera = await this.readPhoto(photo, "The cameraman", false);
-      await nextTask(); // the first training step and drawing in a task of their own
-      this.setBusy(false);
+      await nextTask();
+      this.showPhoto(this.ownPhoto ?? this.camera); // the reader may have dropped one already
       this.ready = true;
-      this.usePhoto(this.ownPhoto ?? this.camera); // the reader may have dropped one already
+      // The first start runs one part per task, so that none is a long task on a slow phone; a
+      // reader's change in between (a whole restart) overtakes the parts still to come.
+      const parts = (this.staged = this.restartParts());
+      for (const part of parts) {
+        await nextTask();
+        if (this.staged !== parts) break;
+        part();
+      }
+      this.setBusy(false);
     } catch (problem) {
       this.showError(`The photo or the starting kernel could not be loaded (${problem.message}).`);
     }
@@ -408,6 +417,12 @@ class Learner {
   /** Filter this photo from now on: the run starts again. */
   usePhoto(photo) {
     if (!photo) return;
+    this.showPhoto(photo);
+    this.restart();
+  }
+
+  /** The photo drawn and described; the layer's input from now on. */
+  showPhoto(photo) {
     Object.assign(this, { image: photo.image, pixels: photo.pixels, photo });
     const { left, top, side, block, width, height } = photo.crop;
     const part = side === width && side === height ? `${width} × ${height}` : `the centre ${side} × ${side} of ${width} × ${height} (from x ${left}, y ${top})`;
@@ -418,7 +433,6 @@ class Learner {
     this.inCanvas.setAttribute("aria-label", `The photo the kernel filters. ${text}`);
     if (this.errorKind === "photo") this.clearError(); // a photo in use now: the message is stale
     this.drawPhoto();
-    this.restart();
   }
 
   // -- the reader's choices --------------------------------------------------------------------
@@ -539,11 +553,23 @@ class Learner {
   }
 
   restart() {
+    this.staged = null;
+    for (const part of this.restartParts()) part();
+  }
+
+  /** A restart in three parts: the start kernel and its loss, the goal drawn, then the rest drawn
+   * (none if the seed is invalid). */
+  restartParts() {
     this.pause();
-    if (!this.ready) return;
+    if (!this.ready) return [];
     const seed = this.readSeed();
     this.seed.disabled = this.startSelect.value === "snippet";
-    if (seed === null && this.startSelect.value !== "snippet") return;
+    if (seed === null && this.startSelect.value !== "snippet") return [];
+    return [() => this.start(seed), () => this.drawTarget(), () => this.refresh()];
+  }
+
+  /** Back to step 0 from the chosen start. */
+  start(seed) {
     this.momentum = this.optimiser.value === "momentum" ? 0.9 : 0;
     this.w = startKernel(this.startSelect.value, seed ?? 0, this.exported.kernel);
     this.startW = Float64Array.from(this.w);
@@ -560,8 +586,6 @@ class Learner {
     this.shown.set(this.out);
     this.shownStep = 0;
     this.setTrainable(true);
-    this.drawTarget();
-    this.refresh();
   }
 
   /** n steps of gradient descent, then the loss of the new kernel. Returns false on divergence. */
@@ -814,7 +838,7 @@ function start() {
       const { name, own, crop } = learner.photo || {};
       return learner.ready ? { name, own, crop: { ...crop }, pixels: Array.from(learner.image) } : null;
     },
-    get ready() { return learner.ready; },
+    get ready() { return learner.ready && learner.version > 0; }, // started and drawn
     get version() { return learner.version; },
     digits,
   });
