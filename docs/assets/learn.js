@@ -24,7 +24,7 @@
 //                             `loss` is the loss of the current kernel; after n steps the kernel
 //                             has been updated n times.
 //   kernelLearning.step(n)  → does what pressing "Step" n times does.
-//   kernelLearning.ready    → true once the photo and the exported start are loaded.
+//   kernelLearning.ready    → true once the photo and the exported start are loaded and first drawn.
 //   kernelLearning.input()  → {name, own, crop, pixels: the 128 × 128 standardised input, row
 //                              by row}; crop = {left, top, side, block, width, height}.
 
