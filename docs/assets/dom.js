@@ -56,3 +56,15 @@ export function whenNear(node, start) {
 export function nextTask() {
   return new Promise((resolve) => setTimeout(resolve));
 }
+
+/** Run `parts` (functions) one per later task, so that none of them is a long task on a slow
+ * phone. `holder.staged` names the parts under way: a whole run made in between (which sets it
+ * to null) overtakes the parts still to come. */
+export async function inTasks(holder, parts) {
+  holder.staged = parts;
+  for (const part of parts) {
+    await nextTask();
+    if (holder.staged !== parts) return;
+    part();
+  }
+}

@@ -28,7 +28,7 @@
 //   kernelLearning.input()  → {name, own, crop, pixels: the 128 × 128 standardised input, row
 //                              by row}; crop = {left, top, side, block, width, height}.
 
-import { claim, el, field, nextTask, whenReady } from "./dom.js";
+import { claim, el, field, inTasks, nextTask, whenReady } from "./dom.js";
 import { startDigits } from "./digits.js";
 import { acceptDrops, fetchOk, readImage } from "./images.js";
 import { FIXED, designedKernel } from "./kernels.js";
@@ -239,7 +239,7 @@ class Learner {
     this.photoUrl = links.find((a) => a.href.endsWith(".png"))?.href;
     this.startUrl = links.find((a) => a.href.endsWith(".json"))?.href;
     this.ready = false;
-    this.staged = null; // the parts of the first start still to run (load)
+    this.staged = null; // the parts of the first start still to run (inTasks)
     this.targetValues = Float64Array.from(TARGETS.sobel_x.kernel); // what the grid holds
     this.target = Float64Array.from(this.targetValues); // last valid target kernel
     this.cellErrors = new Map();
@@ -372,14 +372,7 @@ class Learner {
       await nextTask();
       this.showPhoto(this.ownPhoto ?? this.camera); // the reader may have dropped one already
       this.ready = true;
-      // The first start runs one part per task, so that none is a long task on a slow phone; a
-      // reader's change in between (a whole restart) overtakes the parts still to come.
-      const parts = (this.staged = this.restartParts());
-      for (const part of parts) {
-        await nextTask();
-        if (this.staged !== parts) break;
-        part();
-      }
+      await inTasks(this, this.restartParts()); // the first start one part per task
       this.setBusy(false);
     } catch (problem) {
       this.showError(`The photo or the starting kernel could not be loaded (${problem.message}).`);

@@ -18,7 +18,7 @@
 // under the inspector, timings) so that the site's tests can compare the output with PyTorch;
 // window.playground.benchmark() times updates of the bundled photos (see Playground.benchmark).
 
-import { claim, el, field, nextTask, whenReady } from "./dom.js";
+import { claim, el, field, inTasks, whenReady } from "./dom.js";
 import { acceptDrops, fetchOk, readImage } from "./images.js";
 import { designedKernel, resizeKernel } from "./kernels.js";
 import { compactNumber, formatNumber, minus, readNumber } from "./numbers.js";
@@ -506,7 +506,7 @@ class Playground {
     this.applied = null; // the effective kernel of the last output
     this.updateMs = NaN;
     this.timings = null; // the parts of the last update, in ms
-    this.staged = null; // the parts of a new image's first update still to run (setImage)
+    this.staged = null; // the parts of a new image's first update still to run (inTasks)
     this.frequency = null; // what the frequency response says about the applied kernel
     this.pixel = null; // {x, y}: the output pixel under the inspector
     this.inspected = null; // how that pixel's value is made (see inspectPixel)
@@ -887,14 +887,7 @@ class Playground {
       this.clearError();
       if (this.cellErrors.size) this.checkGrid();
     }
-    // The first update of a new image runs one part per task, so that none is a long task on a slow
-    // phone; a reader's change in between (a whole update) overtakes the parts still to come.
-    const parts = (this.staged = this.updateParts());
-    for (const part of parts) {
-      await nextTask();
-      if (this.staged !== parts) return;
-      part();
-    }
+    await inTasks(this, this.updateParts()); // a new image: its first update one part per task
   }
 
   /**
